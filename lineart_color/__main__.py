@@ -1,0 +1,5 @@
+import sys
+
+from lineart_color.cli import main
+
+sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from lineart_color.data.cli import main
+
+sys.exit(main())

@@ -1,0 +1,91 @@
+"""`lineart-color data moji|video`: make shot folders from OpenMoji or from a video."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from lineart_color.cli import non_negative_float, positive_int
+from lineart_color.data.lineart import METHODS
+from lineart_color.errors import UserError
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    data = commands.add_parser("data", help="make shot folders (OpenMoji shots, video to shots)")
+    kinds = data.add_subparsers(dest="data_command", required=True, metavar="SOURCE")
+
+    moji = kinds.add_parser("moji", help="render animated OpenMoji shots (the embedded default data)")
+    moji.add_argument("out", type=Path, metavar="OUT", help="new folder to write the shots into")
+    moji.add_argument("--split", default="train", choices=("train", "val", "test"),
+                      help="emoji split to draw from (test is reserved and refused)")
+    moji.add_argument("--shots", type=positive_int, default=16, help="number of shots (default 16)")
+    moji.add_argument("--frames", type=positive_int, default=8, help="frames per shot (default 8)")
+    moji.add_argument("--size", type=positive_int, default=256, help="frame side in pixels (default 256)")
+    moji.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    moji.add_argument("--keyframes", default=None, metavar="LIST",
+                      help="e.g. 0,-1: only these frames get color/, all frames go to truth/ "
+                           "(evaluation layout); default: every frame in color/ (training layout)")
+    moji.set_defaults(run=run_moji)
+
+    video = kinds.add_parser("video", help="cut a video into shots with colour and extracted line art")
+    video.add_argument("video", type=Path, metavar="IN", help="input video file (anything OpenCV reads)")
+    video.add_argument("out", type=Path, metavar="OUT", help="new folder to write the shots into")
+    video.add_argument("--threshold", type=non_negative_float, default=0.35,
+                       help="colour-histogram distance (0-1) between neighbouring frames that cuts a shot (default 0.35)")
+    video.add_argument("--min-length", type=positive_int, default=4, help="drop shots shorter than this (default 4)")
+    video.add_argument("--max-length", type=positive_int, default=64,
+                       help="split longer shots into pieces of at most this many frames (default 64)")
+    video.add_argument("--stride", type=positive_int, default=1, help="keep every Nth frame (default 1)")
+    video.add_argument("--size", type=positive_int, default=None,
+                       help="resize so the shorter side is this many pixels (default: keep)")
+    video.add_argument("--lines", choices=METHODS, default="xdog", help="line extraction method (default xdog)")
+    video.add_argument("--binary", action="store_true", help="binarise the extracted line art")
+    video.set_defaults(run=run_video)
+
+
+def run_moji(args: argparse.Namespace) -> None:
+    from lineart_color.data import openmoji
+    from lineart_color.data.staging import staged_output_dir
+    from lineart_color.progress import Progress
+
+    if args.split == "test":
+        raise UserError("--split test is reserved for independent evaluation; use train or val")
+    if args.size < 16:
+        raise UserError(f"--size must be at least 16 pixels, got {args.size}")
+    keyframes = None
+    if args.keyframes is not None:
+        try:
+            keyframes = openmoji.keyframe_indices(args.keyframes, args.frames)
+        except ValueError as error:
+            raise UserError(f"--keyframes: {error}") from None
+    codes = openmoji.emoji_codes(args.split)
+    with staged_output_dir(args.out) as stage, Progress(args.shots, "shots") as progress:
+        for index in range(args.shots):
+            shot = openmoji.MojiShot.sample(openmoji.shot_rng(args.seed, index), codes, args.frames, args.size)
+            openmoji.write_moji_shot(stage / f"shot_{index:04d}", shot, keyframes)
+            progress.advance()
+    print(f"wrote {args.shots} {args.split} shots of {args.frames} frames at {args.size}px to {args.out}")
+
+
+def run_video(args: argparse.Namespace) -> None:
+    from lineart_color.data.video import VideoOptions, video_to_shots
+
+    if args.min_length > args.max_length:
+        raise UserError(f"--min-length {args.min_length} is larger than --max-length {args.max_length}")
+    options = VideoOptions(
+        threshold=args.threshold, min_length=args.min_length, max_length=args.max_length,
+        stride=args.stride, size=args.size, lines=args.lines, binary=args.binary,
+    )
+    shots = video_to_shots(args.video, args.out, options)
+    print(f"wrote {len(shots)} shots from {args.video} to {args.out}")
+
+
+def main(argv=None) -> int:
+    from lineart_color.cli import run_guarded
+
+    parser = argparse.ArgumentParser(prog="python -m lineart_color.data")
+    commands = parser.add_subparsers(dest="command", required=True)
+    add_parser(commands)
+    args = parser.parse_args(["data", *(sys.argv[1:] if argv is None else argv)])
+    return run_guarded(args.run, args, parser.prog)

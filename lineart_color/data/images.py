@@ -1,0 +1,86 @@
+"""Reading and writing frames as float arrays in [0, 1], with errors that name the file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from lineart_color.errors import UserError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+# Modes a frame may be stored in; anything else (CMYK, 32-bit int/float) is refused.
+_SUPPORTED_MODES = ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "I;16", "I;16B", "I;16L")
+
+
+def _flatten_onto_white(image: Image.Image) -> Image.Image:
+    """Composite any transparency onto white paper, returning an RGB image."""
+    if image.mode in ("P", "PA"):
+        image = image.convert("RGBA")
+    if image.mode in ("I;16", "I;16B", "I;16L"):
+        grey = (np.asarray(image, dtype=np.float32) / 65535.0 * 255.0 + 0.5).astype(np.uint8)
+        return Image.fromarray(grey, "L").convert("RGB")
+    if image.mode in ("LA", "RGBA"):
+        rgba = image.convert("RGBA")
+        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(paper, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def read_image(path: str | os.PathLike, mode: str = "RGB") -> np.ndarray:
+    """Read an image file as float32 in [0, 1].
+
+    mode "RGB" gives [H, W, 3]; mode "L" gives [H, W] greyscale. Transparent pixels are
+    composited onto white, since line art and colour frames are drawn on white paper.
+    """
+    if mode not in ("RGB", "L"):
+        raise ValueError(f"mode must be 'RGB' or 'L', got {mode!r}")
+    path = Path(path)
+    try:
+        with Image.open(path) as image:
+            if image.mode not in _SUPPORTED_MODES:
+                raise UserError(
+                    f"{path}: unsupported image mode {image.mode!r} "
+                    f"(expected one of {', '.join(_SUPPORTED_MODES)})"
+                )
+            rgb = _flatten_onto_white(image)
+            rgb.load()
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except UnidentifiedImageError:
+        raise UserError(f"{path}: not a readable image") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise UserError(f"{path}: corrupt or truncated image ({error})") from None
+    if mode == "L":
+        rgb = rgb.convert("L")
+    return np.asarray(rgb, dtype=np.float32) / 255.0
+
+
+def image_size(path: str | os.PathLike) -> tuple[int, int]:
+    """(width, height) from the file header, without decoding the pixels."""
+    path = Path(path)
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise UserError(f"{path}: not a readable image ({error})") from None
+
+
+def to_uint8(array: np.ndarray) -> np.ndarray:
+    """Float [0, 1] -> uint8 with rounding (clipping anything outside the range)."""
+    return (np.clip(array, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+def write_image(path: str | os.PathLike, array: np.ndarray) -> None:
+    """Write a float [0, 1] image ([H, W], [H, W, 1] or [H, W, 3]) as PNG."""
+    array = np.asarray(array)
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] != 3):
+        raise ValueError(f"expected [H, W], [H, W, 1] or [H, W, 3], got shape {array.shape}")
+    Image.fromarray(to_uint8(array)).save(path, format="PNG")

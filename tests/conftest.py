@@ -1,0 +1,45 @@
+"""Shared fixtures: tiny, non-square shots written by hand."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+import pytest
+
+from lineart_color.data.shots import frame_names, write_shot
+
+
+def box_frame(height: int, width: int, top: int, left: int, side: int, colour=(0.9, 0.2, 0.1)):
+    """A filled square with a 2 px black outline on white: (colour [H, W, 3], line [H, W])."""
+    color = np.ones((height, width, 3), np.float32)
+    line = np.ones((height, width), np.float32)
+    color[top : top + side, left : left + side] = colour
+    for image in (color, line):
+        image[top : top + side, left : left + 2] = 0.0
+        image[top : top + side, left + side - 2 : left + side] = 0.0
+        image[top : top + 2, left : left + side] = 0.0
+        image[top + side - 2 : top + side, left : left + side] = 0.0
+    return color, line
+
+
+@pytest.fixture
+def make_shot(tmp_path):
+    """make_shot(frames=5, height=40, width=56, keyframes=None) -> path of a moving-box shot.
+
+    keyframes=None gives colour for every frame (training layout).
+    """
+    counter = iter(range(1000))
+
+    def make(frames: int = 5, height: int = 40, width: int = 56, keyframes=None, truth: bool = False):
+        names = frame_names(frames)
+        pairs = [box_frame(height, width, 6, 4 + 3 * t, 20) for t in range(frames)]
+        colors = [c for c, _ in pairs]
+        lines = [l for _, l in pairs]
+        chosen = range(frames) if keyframes is None else keyframes
+        folder = tmp_path / f"shot_{next(counter)}"
+        return write_shot(folder, names, lines, {names[i]: colors[i] for i in chosen}, colors if truth else None)
+
+    return make

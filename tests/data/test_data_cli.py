@@ -1,0 +1,91 @@
+"""`lineart-color data moji` end to end, including bad input and interrupted runs."""
+
+import subprocess
+import sys
+
+import pytest
+
+from lineart_color.cli import main
+from lineart_color.data import openmoji
+from lineart_color.data.shots import list_dataset, read_shot
+
+
+def _leftovers(parent, name):
+    return [path.name for path in parent.iterdir() if path.name.startswith(f".{name}.partial")]
+
+
+def test_moji_writes_validated_shots(tmp_path, capsys):
+    out = tmp_path / "val_shots"
+    code = main(["data", "moji", str(out), "--split", "val", "--shots", "2", "--frames", "3", "--size", "40", "--seed", "4"])
+    assert code == 0
+    shots = [read_shot(path) for path in list_dataset(out)]
+    assert [shot.path.name for shot in shots] == ["shot_0000", "shot_0001"]
+    assert all(shot.size == (40, 40) and len(shot.keyframes) == 3 for shot in shots)
+    assert "2/2 shots" in capsys.readouterr().err  # progress is shown
+    assert not _leftovers(tmp_path, "val_shots")
+
+
+def test_moji_evaluation_layout(tmp_path):
+    out = tmp_path / "eval"
+    assert main(["data", "moji", str(out), "--split", "val", "--shots", "1", "--frames", "4", "--size", "32",
+                 "--keyframes", "0,-1"]) == 0
+    shot = read_shot(out / "shot_0000")
+    assert shot.keyframes == ("0000", "0003") and shot.truth_files is not None
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--split", "test"], "--split test is reserved"),
+        (["--keyframes", "9"], "--keyframes: keyframe 9 is outside"),
+        (["--size", "8"], "--size must be at least 16"),
+    ],
+)
+def test_moji_bad_flags_exit_2_and_write_nothing(tmp_path, capsys, extra, message):
+    out = tmp_path / "out"
+    assert main(["data", "moji", str(out), "--shots", "1", "--frames", "3", *extra]) == 2
+    error = capsys.readouterr().err.strip()
+    assert message in error and len(error.splitlines()) == 1
+    assert not out.exists() and not _leftovers(tmp_path, "out")
+
+
+def test_non_numeric_flag_is_an_argparse_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["data", "moji", str(tmp_path / "o"), "--shots", "many"])
+    assert caught.value.code == 2
+    assert "--shots" in capsys.readouterr().err
+
+
+def test_existing_output_is_refused_and_kept(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    assert main(["data", "moji", str(out), "--shots", "1"]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert [path.name for path in out.iterdir()] == ["keep.txt"]
+
+
+def test_failure_midway_leaves_nothing(tmp_path, monkeypatch):
+    calls = []
+
+    def write_then_fail(folder, shot, keyframes=None):
+        calls.append(folder)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        folder.mkdir(parents=True)
+
+    monkeypatch.setattr(openmoji, "write_moji_shot", write_then_fail)
+    out = tmp_path / "out"
+    assert main(["data", "moji", str(out), "--shots", "3", "--size", "32"]) == 130
+    assert len(calls) == 2 and not out.exists() and not _leftovers(tmp_path, "out")
+
+
+def test_module_entry_point_runs(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "lineart_color", "data", "moji", str(tmp_path / "o"), "--split", "test"],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "lineart-color: error: --split test is reserved for independent evaluation; use train or val"
+    )

@@ -1,0 +1,80 @@
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from lineart_color.data import openmoji
+from lineart_color.data.openmoji import CelMotion, MojiShot
+from lineart_color.data.shots import read_shot
+
+
+def test_split_rule_by_code():
+    # crc32(code) % 10: 0 -> test, 1 -> val, else train (DESIGN.md); values fixed here so a change shows.
+    assert [openmoji.split_of(code) for code in ("1F600", "1F47D", "E000", "2764")] == ["train", "val", "test", "train"]
+
+
+def test_splits_partition_all_emoji():
+    splits = {name: set(openmoji.emoji_codes(name)) for name in openmoji.SPLITS}
+    everything = {path.stem for path in openmoji.svg_dir().glob("*.svg")}
+    assert set.union(*splits.values()) == everything
+    assert not (splits["train"] & splits["val"]) and not (splits["train"] & splits["test"])
+    assert not (splits["val"] & splits["test"])
+    assert 0.08 < len(splits["test"]) / len(everything) < 0.12
+    assert 0.08 < len(splits["val"]) / len(everything) < 0.12
+
+
+def _still(code: str, scale: float, center=(0.5, 0.5)) -> CelMotion:
+    return CelMotion(code, center, (0.0, 0.0), 0.0, 0.0, scale, 1.0)
+
+
+def test_cel_in_front_hides_the_lines_behind_it():
+    back, front = _still("1F600", 0.9), _still("1F7E6", 0.5)  # a face behind a smaller blue square
+    both_color, both_line = MojiShot((back, front), 1, 96).render(0)
+    front_color, front_line = MojiShot((front,), 1, 96).render(0)
+    _, back_line = MojiShot((back,), 1, 96).render(0)
+    painted = ndimage.binary_fill_holes(np.abs(front_color - 1.0).max(axis=-1) > 0.05)
+    covered = ndimage.binary_erosion(painted, iterations=2)  # the front cel minus its antialiased rim
+    np.testing.assert_allclose(both_line[covered], front_line[covered], atol=0.02)
+    assert (back_line[covered] < 0.5).sum() > 20  # there were back lines there to hide
+    outside = ~covered & (back_line < 0.5)
+    assert outside.sum() > 50 and (both_line[outside] < 0.5).mean() > 0.95  # visible back lines remain
+    np.testing.assert_allclose(both_color[covered], front_color[covered], atol=0.02)
+
+
+def test_visible_lines_are_dark_in_the_colour_frame():
+    shot = MojiShot.sample(openmoji.shot_rng(3, 0), openmoji.emoji_codes("val"), 3, 128)
+    for t in range(3):
+        color, line = shot.render(t)
+        on_line = line < 0.2
+        assert on_line.sum() > 100
+        assert (color[on_line].mean(axis=-1) < 0.35).mean() > 0.95
+
+
+def test_shots_are_deterministic_and_move():
+    codes = openmoji.emoji_codes("train")
+    first = MojiShot.sample(openmoji.shot_rng(7, 2), codes, 5, 64)
+    again = MojiShot.sample(openmoji.shot_rng(7, 2), codes, 5, 64)
+    other = MojiShot.sample(openmoji.shot_rng(7, 3), codes, 5, 64)
+    assert first == again and first != other
+    colors, lines = first.render_all()
+    np.testing.assert_array_equal(colors[0], again.render(0)[0])
+    assert len(colors) == len(lines) == 5
+    assert np.abs(colors[0] - colors[4]).max() > 0.5  # the cels moved
+
+
+def test_keyframe_indices():
+    assert openmoji.keyframe_indices("0,-1", 8) == [0, 7]
+    assert openmoji.keyframe_indices("3,3,0", 8) == [0, 3]
+    with pytest.raises(ValueError, match="outside"):
+        openmoji.keyframe_indices("8", 8)
+    with pytest.raises(ValueError, match="comma-separated"):
+        openmoji.keyframe_indices("first", 8)
+
+
+def test_write_shot_in_evaluation_layout(tmp_path):
+    shot = MojiShot.sample(openmoji.shot_rng(0, 0), openmoji.emoji_codes("val"), 4, 48)
+    folder = openmoji.write_moji_shot(tmp_path / "s", shot, keyframes=[0, 3])
+    written = read_shot(folder)
+    assert written.names == ("0000", "0001", "0002", "0003")
+    assert written.keyframes == ("0000", "0003")
+    assert written.size == (48, 48)
+    np.testing.assert_allclose(written.truth("0003"), written.color("0003"))
