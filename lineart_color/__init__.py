@@ -2,8 +2,8 @@
 
 import os
 
-# TensorFlow's C++ start-up chatter (CUDA probing on a CPU machine) buries our own messages;
-# a user can still ask for it by setting the variable themselves.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# TensorFlow's C++ log (CUDA probing on a CPU machine, grappler notices) buries our own
+# messages; real failures still arrive as Python exceptions. Set the variable to see it.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 __version__ = "0.1.0"

@@ -53,6 +53,7 @@ def run_guarded(command: Callable[[argparse.Namespace], None], args: argparse.Na
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from lineart_color import train
     from lineart_color.data import cli as data_cli
 
     parser = argparse.ArgumentParser(
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data_cli.add_parser(commands)
+    train.add_parser(commands)
     return parser
 
 

@@ -175,7 +175,7 @@ def _sample_offsets(length: tf.Tensor, index: tf.Tensor, config: TripletConfig) 
     return tf.stack([target - before, target, target + after])
 
 
-def folder_triplets(root: str | os.PathLike, config: TripletConfig) -> tf.data.Dataset:
+def folder_triplets(root: str | os.PathLike, config: TripletConfig, start_index: int = 0) -> tf.data.Dataset:
     """Unbatched, endless triplets from a dataset folder. Shots are drawn in proportion to length."""
     index_table = FolderIndex.scan(root, min_frames=2 * config.min_spacing + 1)
     line_files = tf.constant(index_table.line_files)
@@ -191,7 +191,7 @@ def folder_triplets(root: str | os.PathLike, config: TripletConfig) -> tf.data.D
         line = tf.stack([to_grey(decode_frame(tf.io.read_file(line_files[row]))) for row in tf.unstack(rows, TRIPLET)])
         return finish_triplet(color, line, index, config)
 
-    return tf.data.Dataset.counter().map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return tf.data.Dataset.counter(start_index).map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
 def render_moji_triplet(seed: int, index: int, config: TripletConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -206,7 +206,7 @@ def render_moji_triplet(seed: int, index: int, config: TripletConfig) -> tuple[n
     return color, line
 
 
-def moji_triplets(config: TripletConfig) -> tf.data.Dataset:
+def moji_triplets(config: TripletConfig, start_index: int = 0) -> tf.data.Dataset:
     """Unbatched, endless triplets rendered on the fly from OpenMoji's train split."""
 
     def load(index: tf.Tensor) -> dict:
@@ -218,15 +218,20 @@ def moji_triplets(config: TripletConfig) -> tf.data.Dataset:
         line = tf.ensure_shape(line, [TRIPLET, side, side, 1])
         return finish_triplet(color, line, index, config)
 
-    return tf.data.Dataset.counter().map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return tf.data.Dataset.counter(start_index).map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
-def triplet_dataset(source: str | os.PathLike, batch_size: int, config: TripletConfig = TripletConfig()) -> tf.data.Dataset:
-    """Batched, prefetched, endless triplets from a dataset folder or "moji"."""
+def triplet_dataset(source: str | os.PathLike, batch_size: int, config: TripletConfig = TripletConfig(),
+                    start_index: int = 0) -> tf.data.Dataset:
+    """Batched, prefetched, endless triplets from a dataset folder or "moji".
+
+    Element i of the stream depends only on (seed, i); start_index skips ahead exactly, so a
+    resumed training run sees the batches it would have seen without the interruption.
+    """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     if str(source) == MOJI:
-        dataset = moji_triplets(config)
+        dataset = moji_triplets(config, start_index)
     else:
-        dataset = folder_triplets(Path(source), config)
+        dataset = folder_triplets(Path(source), config, start_index)
     return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)

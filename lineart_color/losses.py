@@ -1,0 +1,102 @@
+"""Losses, as pure functions returning one value per example ([B]).
+
+Per-example values let a training step written from one replica's view scale them with
+`tf.nn.compute_average_loss(..., global_batch_size=...)`. Adversarial losses accept
+patch-shaped logits [B, h, w, 1].
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import keras
+from keras import ops
+
+ADVERSARIAL = ("hinge", "bce")
+# VGG19 layers for the perceptual and style terms (relu outputs of each block's first conv).
+VGG_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
+
+
+def _per_example_mean(x):
+    return ops.mean(ops.reshape(ops.cast(x, "float32"), (ops.shape(x)[0], -1)), axis=1)
+
+
+def l1_loss(prediction, target):
+    """Mean absolute error per example."""
+    return _per_example_mean(ops.abs(ops.cast(prediction, "float32") - ops.cast(target, "float32")))
+
+
+def bce_generator_loss(fake_logits):
+    """Non-saturating GAN loss: -log sigmoid(D(fake))."""
+    return _per_example_mean(ops.softplus(-fake_logits))
+
+
+def bce_discriminator_loss(real_logits, fake_logits):
+    return _per_example_mean(ops.softplus(-real_logits)) + _per_example_mean(ops.softplus(fake_logits))
+
+
+def hinge_generator_loss(fake_logits):
+    return _per_example_mean(-fake_logits)
+
+
+def hinge_discriminator_loss(real_logits, fake_logits):
+    return _per_example_mean(ops.relu(1.0 - real_logits)) + _per_example_mean(ops.relu(1.0 + fake_logits))
+
+
+def generator_adversarial_loss(kind: str, fake_logits):
+    if kind not in ADVERSARIAL:
+        raise ValueError(f"adversarial loss must be one of {ADVERSARIAL}, got {kind!r}")
+    return hinge_generator_loss(fake_logits) if kind == "hinge" else bce_generator_loss(fake_logits)
+
+
+def discriminator_adversarial_loss(kind: str, real_logits, fake_logits):
+    if kind not in ADVERSARIAL:
+        raise ValueError(f"adversarial loss must be one of {ADVERSARIAL}, got {kind!r}")
+    if kind == "hinge":
+        return hinge_discriminator_loss(real_logits, fake_logits)
+    return bce_discriminator_loss(real_logits, fake_logits)
+
+
+def gram_matrix(features):
+    """[B, H, W, C] -> [B, C, C], normalised by H*W*C."""
+    features = ops.cast(features, "float32")
+    shape = ops.shape(features)
+    flat = ops.reshape(features, (shape[0], -1, shape[3]))
+    size = ops.cast(shape[1] * shape[2] * shape[3], "float32")
+    return ops.einsum("bnc,bnd->bcd", flat, flat) / size
+
+
+def vgg19_features(weights_path: str | None = None, layers: Sequence[str] = VGG_LAYERS) -> keras.Model:
+    """A frozen VGG19 feature extractor: colour in [0, 1] -> list of layer activations.
+
+    ImageNet weights are loaded from a local file when given (nothing is downloaded);
+    otherwise the network keeps its initial weights (tests use this).
+    """
+    vgg = keras.applications.VGG19(include_top=False, weights=None)
+    if weights_path is not None:
+        vgg.load_weights(weights_path)
+    vgg.trainable = False
+    images = keras.Input((None, None, 3))
+    # keras' "caffe" preprocessing: RGB -> BGR, minus the ImageNet mean, in 0..255.
+    bgr = ops.flip(images * 255.0, axis=-1) - ops.convert_to_tensor([103.939, 116.779, 123.68])
+    extractor = keras.Model(vgg.input, [vgg.get_layer(name).output for name in layers])
+    return keras.Model(images, extractor(bgr), name="vgg19_features")
+
+
+def perceptual_loss(prediction_features, target_features):
+    """Sum over layers of the mean absolute feature difference, per example."""
+    return sum(l1_loss(p, t) for p, t in zip(prediction_features, target_features))
+
+
+def style_loss(prediction_features, target_features):
+    """Sum over layers of the mean absolute Gram-matrix difference, per example."""
+    return sum(l1_loss(gram_matrix(p), gram_matrix(t)) for p, t in zip(prediction_features, target_features))
+
+
+def latent_constraint_loss(auxiliary_outputs, target):
+    """L1 between each auxiliary colour output and the target downsampled to its size, summed."""
+    total = 0.0
+    for auxiliary in auxiliary_outputs:
+        size = ops.shape(auxiliary)[1:3]
+        total = total + l1_loss(auxiliary, ops.image.resize(ops.cast(target, "float32"), size, interpolation="area"))
+    return total

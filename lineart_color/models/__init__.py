@@ -1,0 +1,1 @@
+"""Generators and discriminators, one public model per file."""

@@ -1,0 +1,42 @@
+"""Spectral-normalised PatchGAN discriminator conditioned on line art."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import keras
+from keras import ops
+
+from lineart_color.layers.conv_block import ConvBlock
+
+
+@keras.saving.register_keras_serializable(package="lineart_color")
+class PatchDiscriminator(keras.Model):
+    """[line [B, H, W, 1], colour [B, H, W, 3]] in [0, 1] -> patch logits [B, H/8, W/8, 1].
+
+    Three stride-2 and one stride-1 spectral-normalised 4x4 convolutions (no other
+    normalisation, as usual with spectral norm), then a 4x4 convolution to one logit per
+    patch. With the default widths each logit sees a 70x70 receptive field, as in pix2pix.
+    """
+
+    def __init__(self, widths: Sequence[int] = (64, 128, 256, 512), **kwargs):
+        super().__init__(**kwargs)
+        if len(widths) < 2:
+            raise ValueError(f"need at least two widths, got {widths}")
+        self.widths = tuple(int(w) for w in widths)
+        strides = [2] * (len(self.widths) - 1) + [1]
+        self.blocks = [
+            ConvBlock(width, 4, stride, norm="none", name=f"block_{i}")
+            for i, (width, stride) in enumerate(zip(self.widths, strides))
+        ]
+        self.to_logits = ConvBlock(1, 4, 1, norm="none", activation=None, name="to_logits")
+
+    def call(self, inputs, training=None):
+        line, color = inputs
+        x = ops.concatenate([line, color], axis=-1) * 2.0 - 1.0
+        for block in self.blocks:
+            x = block(x, training=training)
+        return ops.cast(self.to_logits(x, training=training), "float32")
+
+    def get_config(self):
+        return {**super().get_config(), "widths": list(self.widths)}

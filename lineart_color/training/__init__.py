@@ -1,0 +1,1 @@
+"""Training machinery shared by every model: config, strategy, GAN loop, checkpoints, summaries."""

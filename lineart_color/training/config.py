@@ -1,0 +1,172 @@
+"""Typed, nested training configs with named presets.
+
+A run is fully described by a TrainConfig; the resolved config is written to
+RUN_DIR/config.json so the run can be repeated or resumed from it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lineart_color.errors import UserError
+
+MODELS = ("ctn",)
+PRECISIONS = ("float32", "bfloat16", "float16")
+STRATEGIES = ("auto", "default", "mirrored")
+
+
+@dataclass
+class ModelConfig:
+    name: str = "ctn"
+    preset: str = "small"  # models/color_transform.PRESETS
+    references: int = 2  # 1: the reference before the target only; 2: before and after
+
+
+@dataclass
+class DataConfig:
+    source: str = "moji"  # a dataset folder of shots, or "moji" (rendered on the fly)
+    height: int = 256
+    width: int = 256
+    batch_size: int = 8  # global, across replicas
+    min_spacing: int = 1
+    max_spacing: int = 4
+    max_zoom: float = 1.5
+    seed: int = 0  # fixes the data stream and the initial weights
+
+
+@dataclass
+class LossConfig:
+    adversarial: str = "hinge"  # "hinge" or "bce" (non-saturating)
+    adversarial_weight: float = 1.0
+    l1_weight: float = 10.0
+    perceptual_weight: float = 1.0
+    style_weight: float = 1000.0
+    latent_weight: float = 1.0
+    # VGG19 ImageNet weights (a local .h5/.weights.h5 file). Without it the perceptual and
+    # style terms are switched off: random VGG features are no perceptual measure.
+    vgg_weights: str | None = None
+
+
+@dataclass
+class OptimizerConfig:
+    generator_lr: float = 1e-4
+    discriminator_lr: float = 4e-4
+    beta_1: float = 0.5
+    beta_2: float = 0.999
+
+
+@dataclass
+class RunConfig:
+    steps: int = 20000
+    log_every: int = 25
+    image_every: int = 500
+    checkpoint_every: int = 250
+    keep_checkpoints: int = 3
+    mixed_precision: str = "float32"
+    jit: bool = False
+
+
+@dataclass
+class TrainConfig:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+
+    def validate(self) -> "TrainConfig":
+        """Raise UserError naming the field for values no run can use."""
+        from lineart_color.losses import ADVERSARIAL
+        from lineart_color.models.color_transform import PRESETS
+
+        checks = [
+            (self.model.name in MODELS, "model.name", f"one of {MODELS}"),
+            (self.model.preset in PRESETS, "model.preset", f"one of {sorted(PRESETS)}"),
+            (self.model.references in (1, 2), "model.references", "1 or 2"),
+            (self.data.height % 8 == 0 and self.data.height >= 16, "data.height", "a multiple of 8, at least 16"),
+            (self.data.width % 8 == 0 and self.data.width >= 16, "data.width", "a multiple of 8, at least 16"),
+            (self.data.batch_size >= 1, "data.batch_size", "at least 1"),
+            (1 <= self.data.min_spacing <= self.data.max_spacing, "data.min_spacing", "1 <= min_spacing <= max_spacing"),
+            (self.loss.adversarial in ADVERSARIAL, "loss.adversarial", f"one of {ADVERSARIAL}"),
+            (self.run.steps >= 1, "run.steps", "at least 1"),
+            (min(self.run.log_every, self.run.image_every, self.run.checkpoint_every) >= 1,
+             "run.*_every", "at least 1"),
+            (self.run.mixed_precision in PRECISIONS, "run.mixed_precision", f"one of {PRECISIONS}"),
+        ]
+        for ok, name, expected in checks:
+            if not ok:
+                raise UserError(f"{name}: expected {expected}, got {self.get(name)!r}")
+        if self.loss.vgg_weights is not None and not Path(self.loss.vgg_weights).is_file():
+            raise UserError(f"{self.loss.vgg_weights}: no such VGG19 weights file (loss.vgg_weights)")
+        return self
+
+    # -- dotted access, for flags and --set ---------------------------------------------
+
+    def get(self, dotted: str):
+        section, _, name = dotted.partition(".")
+        return getattr(getattr(self, section), name, None) if hasattr(self, section) else None
+
+    def set(self, dotted: str, text: str) -> None:
+        """Set a field from its text form, converted to the field's declared type."""
+        section_name, _, name = dotted.partition(".")
+        section = getattr(self, section_name, None)
+        fields = {f.name: f for f in dataclasses.fields(section)} if dataclasses.is_dataclass(section) else {}
+        if name not in fields:
+            raise UserError(f"--set {dotted}: no such config field (sections: {', '.join(SECTIONS)})")
+        setattr(section, name, _convert(text, typing.get_type_hints(type(section))[name], f"--set {dotted}"))
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
+
+    @staticmethod
+    def from_json(text: str, source: str = "config") -> "TrainConfig":
+        data = json.loads(text)
+        try:
+            return TrainConfig(**{name: SECTIONS[name](**values) for name, values in data.items()})
+        except (KeyError, TypeError) as error:
+            raise UserError(f"{source}: not a training config this version understands ({error})") from None
+
+
+SECTIONS = {"model": ModelConfig, "data": DataConfig, "loss": LossConfig, "optimizer": OptimizerConfig,
+            "run": RunConfig}
+
+
+def _convert(text: str, kind, flag: str):
+    if typing.get_origin(kind) in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        if text.lower() in ("none", "null", ""):
+            return None
+        kind = next(arg for arg in typing.get_args(kind) if arg is not type(None))
+    try:
+        if kind is bool:
+            if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError
+            return text.lower() in ("true", "1", "yes")
+        return kind(text)
+    except ValueError:
+        raise UserError(f"{flag}: expected a {kind.__name__}, got {text!r}") from None
+
+
+def _preset(**overrides) -> TrainConfig:
+    config = TrainConfig()
+    for dotted, value in overrides.items():
+        section, name = dotted.split("__")
+        setattr(getattr(config, section), name, value)
+    return config
+
+
+# Named presets. Each is a complete, valid starting point; flags override single fields.
+PRESETS = {
+    # CPU: the small network at 128 px, no VGG (no weights ship), hinge GAN.
+    "ctn-small-cpu": lambda: _preset(model__preset="small", data__height=128, data__width=128, data__batch_size=8),
+    # The blog's setting: paper widths, 256 px, batch 4, BCE GAN, style 1000, L1 10.
+    "ctn-paper": lambda: _preset(model__preset="paper", data__batch_size=4, loss__adversarial="bce",
+                                 optimizer__generator_lr=1e-4, optimizer__discriminator_lr=1e-5),
+    # Tiny and fast, for tests and notebooks.
+    "ctn-tiny": lambda: _preset(model__preset="small", data__height=32, data__width=32, data__batch_size=2,
+                                data__max_spacing=2, run__steps=4, run__log_every=1, run__image_every=2,
+                                run__checkpoint_every=2),
+}

@@ -1,0 +1,203 @@
+"""The GAN training loop every model shares.
+
+A task (e.g. training/ctn_task.py) says how a batch becomes generator inputs and which
+loss terms to minimise; this module owns the rest: the strategy, mixed precision, the
+tf.function step written from one replica's view, checkpoints and resume, progress,
+TensorBoard and the loss plot.
+
+RUN_DIR/
+    config.json        the resolved config (a resumed run reads it back)
+    checkpoints/       tf.train.CheckpointManager: both networks, both optimizers, the step
+    history.jsonl      logged losses, trimmed to the checkpoint on resume
+    tensorboard/       scalars and sample grids (line | references | output | truth)
+    losses.png         loss curves, written when the run stops
+    generator.keras    the generator, written when the run stops
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Protocol
+
+import keras
+import tensorflow as tf
+
+from lineart_color import losses
+from lineart_color.data.pipeline import TripletConfig, triplet_dataset
+from lineart_color.errors import UserError
+from lineart_color.progress import Progress
+from lineart_color.training import summaries
+from lineart_color.training.config import TrainConfig
+from lineart_color.training.strategy import choose_strategy
+
+POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}
+
+
+class GANTask(Protocol):
+    def build_models(self) -> tuple[keras.Model, keras.Model]: ...
+    def split(self, batch: dict): ...
+    def generator_terms(self, outputs: dict, truth, fake_logits) -> dict: ...
+    def sample_rows(self, batch: dict, outputs: dict, count: int = 2) -> list: ...
+
+
+def variables_by_path(model: keras.Model) -> tf.train.Checkpoint:
+    """Every variable of a model (trainable or not), keyed by its path, for tf.train.Checkpoint.
+
+    Keras 3 layers kept in Python lists are invisible to TF's object-graph tracking, so a
+    plain Checkpoint(model=...) silently misses state such as spectral norm's power-iteration
+    vectors; naming every variable explicitly makes resume exact.
+    """
+    variables = {variable.path.replace("/", "."): variable for variable in model.weights}
+    if len(variables) != len(model.weights):
+        raise ValueError(f"{model.name}: variable paths are not unique")
+    return tf.train.Checkpoint(**variables)
+
+
+def _optimizer(learning_rate: float, config: TrainConfig) -> keras.optimizers.Optimizer:
+    optimizer = keras.optimizers.Adam(learning_rate, beta_1=config.optimizer.beta_1, beta_2=config.optimizer.beta_2)
+    if config.run.mixed_precision == "float16":
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
+
+
+class GANTrainer:
+    def __init__(self, config: TrainConfig, task: GANTask, run_dir: str | Path, strategy: str = "auto"):
+        self.config, self.task, self.run_dir = config, task, Path(run_dir)
+        keras.mixed_precision.set_global_policy(POLICIES[config.run.mixed_precision])
+        keras.utils.set_random_seed(config.data.seed)  # same initial weights in every process and strategy
+        self.strategy = choose_strategy(strategy)
+        self.global_batch = config.data.batch_size
+        if self.global_batch % self.strategy.num_replicas_in_sync:
+            raise UserError(f"data.batch_size {self.global_batch} is not divisible by the "
+                            f"{self.strategy.num_replicas_in_sync} replicas")
+        with self.strategy.scope():
+            self.generator, self.discriminator = task.build_models()
+            self.generator_optimizer = _optimizer(config.optimizer.generator_lr, config)
+            self.discriminator_optimizer = _optimizer(config.optimizer.discriminator_lr, config)
+            self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+        self._build_weights()
+        self.checkpoint = tf.train.Checkpoint(
+            generator=variables_by_path(self.generator), discriminator=variables_by_path(self.discriminator),
+            step=self.step,
+            generator_optimizer=self.generator_optimizer, discriminator_optimizer=self.discriminator_optimizer,
+        )
+        self.manager = tf.train.CheckpointManager(self.checkpoint, self.run_dir / "checkpoints",
+                                                  max_to_keep=config.run.keep_checkpoints)
+        self.history = summaries.LossHistory(self.run_dir / "history.jsonl")
+        self._step_fn = None
+
+    # -- set-up --------------------------------------------------------------------------
+
+    def _build_weights(self) -> None:
+        """Create all model and optimizer variables now, so a checkpoint restores into them."""
+        batch = next(iter(self._dataset(start=0).take(1)))
+        inputs, condition, truth = self.task.split(batch)
+        with self.strategy.scope():
+            self.generator(inputs)
+            self.discriminator([condition, truth])
+            self.generator_optimizer.build(self.generator.trainable_variables)
+            self.discriminator_optimizer.build(self.discriminator.trainable_variables)
+
+    def _dataset(self, start: int) -> tf.data.Dataset:
+        data = self.config.data
+        triplets = TripletConfig(height=data.height, width=data.width, min_spacing=data.min_spacing,
+                                 max_spacing=data.max_spacing, max_zoom=data.max_zoom, seed=data.seed)
+        return triplet_dataset(data.source, self.global_batch, triplets, start_index=start)
+
+    def restore(self) -> int:
+        """Resume from the newest checkpoint if there is one; returns the step to continue from."""
+        if self.manager.latest_checkpoint:
+            self.checkpoint.restore(self.manager.latest_checkpoint).assert_existing_objects_matched()
+        step = int(self.step.numpy())
+        self.history.truncate_after(step)
+        return step
+
+    # -- the step ------------------------------------------------------------------------
+
+    def _replica_step(self, batch):
+        inputs, condition, truth = self.task.split(batch)
+        with tf.GradientTape() as generator_tape, tf.GradientTape() as discriminator_tape:
+            outputs = self.generator(inputs, training=True)
+            real_logits = self.discriminator([condition, truth], training=True)
+            fake_logits = self.discriminator([condition, outputs["color"]], training=True)
+            terms = self.task.generator_terms(outputs, truth, fake_logits)
+            average = lambda per_example: tf.nn.compute_average_loss(per_example, global_batch_size=self.global_batch)
+            generator_loss = average(tf.add_n(list(terms.values())))
+            discriminator_loss = average(losses.discriminator_adversarial_loss(
+                self.config.loss.adversarial, real_logits, fake_logits))
+            scaled = [self._scale(self.generator_optimizer, generator_loss),
+                      self._scale(self.discriminator_optimizer, discriminator_loss)]
+        generator_grads = generator_tape.gradient(scaled[0], self.generator.trainable_variables)
+        discriminator_grads = discriminator_tape.gradient(scaled[1], self.discriminator.trainable_variables)
+        self.generator_optimizer.apply_gradients(zip(generator_grads, self.generator.trainable_variables))
+        self.discriminator_optimizer.apply_gradients(zip(discriminator_grads, self.discriminator.trainable_variables))
+        return {"generator": generator_loss, "discriminator": discriminator_loss,
+                **{name: average(value) for name, value in terms.items()}}
+
+    @staticmethod
+    def _scale(optimizer, loss):
+        return optimizer.scale_loss(loss) if isinstance(optimizer, keras.optimizers.LossScaleOptimizer) else loss
+
+    def _distributed_step(self, batch):
+        per_replica = self.strategy.run(self._replica_step, args=(batch,))
+        self.step.assign_add(1)  # in the same graph as the update, so a checkpoint never splits them
+        return {name: self.strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None)
+                for name, value in per_replica.items()}
+
+    def train_step(self, batch) -> dict[str, float]:
+        if self._step_fn is None:
+            self._step_fn = tf.function(self._distributed_step, jit_compile=self.config.run.jit or None)
+        return {name: float(value) for name, value in self._step_fn(batch).items()}
+
+    # -- the loop ------------------------------------------------------------------------
+
+    def fit(self) -> int:
+        """Train to config.run.steps, resuming if a checkpoint exists. Returns the final step."""
+        run = self.config.run
+        start = self.restore()
+        if start >= run.steps:
+            print(f"{self.run_dir}: already at step {start} of {run.steps}; nothing to do")
+            self.finish()
+            return start
+        if start:
+            print(f"resuming {self.run_dir} from step {start}")
+        dataset = self._dataset(start=start * self.global_batch)
+        batches = iter(self.strategy.experimental_distribute_dataset(dataset))
+        writer = tf.summary.create_file_writer(str(self.run_dir / "tensorboard"))
+        step, timer = start, time.monotonic()
+        try:
+            with Progress(run.steps - start, "steps") as progress:
+                while step < run.steps:
+                    batch = next(batches)
+                    values = self.train_step(batch)
+                    step += 1
+                    images_per_s = self.global_batch / max(time.monotonic() - timer, 1e-9)
+                    timer = time.monotonic()
+                    progress.advance(g=values["generator"], d=values["discriminator"],
+                                     l1=values.get("l1", float("nan")), img_s=images_per_s)
+                    if step % run.log_every == 0 or step == run.steps:
+                        self.history.append(step, {**values, "images_per_s": images_per_s})
+                        summaries.write_scalars(writer, step, values)
+                    if step % run.image_every == 0:
+                        self._write_samples(writer, step, batch)
+                    if step % run.checkpoint_every == 0:
+                        self.manager.save(checkpoint_number=step)
+        except KeyboardInterrupt:
+            self.manager.save(checkpoint_number=int(self.step.numpy()))
+            self.finish()
+            raise
+        self.manager.save(checkpoint_number=step)
+        self.finish()
+        return step
+
+    def _write_samples(self, writer, step: int, batch) -> None:
+        local = self.strategy.experimental_local_results(batch)[0]
+        inputs, _, _ = self.task.split(local)
+        outputs = self.generator(inputs, training=False)
+        summaries.write_image_grid(writer, step, self.task.sample_rows(local, outputs))
+
+    def finish(self) -> None:
+        """Loss plot and the generator as a standalone .keras file."""
+        summaries.plot_losses(self.history.read(), self.run_dir / "losses.png")
+        self.generator.save(self.run_dir / "generator.keras")

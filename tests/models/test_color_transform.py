@@ -1,0 +1,54 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+import keras
+
+from lineart_color.models.color_transform import PRESETS, ColorTransformNetwork, dummy_inputs
+
+
+@pytest.fixture(scope="module")
+def small():
+    return ColorTransformNetwork("small", chunk_size=64).ensure_built()
+
+
+@pytest.mark.parametrize("batch, height, width, refs", [(1, 16, 24, 1), (3, 40, 24, 2), (2, 24, 56, 2)])
+def test_shapes_at_non_square_sizes(small, batch, height, width, refs):
+    outputs = small(dummy_inputs(batch, height, width, refs, seed=0))
+    assert outputs["color"].shape == (batch, height, width, 3)
+    assert outputs["aux_match"].shape == (batch, height // 8, width // 8, 3)
+    assert outputs["aux_blocks"].shape == (batch, height // 8, width // 8, 3)
+    color = np.asarray(outputs["color"])
+    assert color.min() >= 0.0 and color.max() <= 1.0
+
+
+def test_unknown_batch_size_and_frame_size_in_a_traced_signature(small):
+    spec = lambda *shape: tf.TensorSpec(shape, tf.float32)
+    signature = [{"line": spec(None, None, None, 1), "distance": spec(None, None, None, 1),
+                  "ref_color": spec(None, None, None, None, 3), "ref_line": spec(None, None, None, None, 1),
+                  "ref_distance": spec(None, None, None, None, 1)}]
+    traced = tf.function(lambda x: small(x)["color"], input_signature=signature)
+    assert traced(dummy_inputs(2, 32, 48, 2, seed=1)).shape == (2, 32, 48, 3)
+    assert traced(dummy_inputs(1, 16, 16, 1, seed=1)).shape == (1, 16, 16, 3)
+
+
+def test_references_matter(small):
+    inputs = dummy_inputs(1, 32, 32, 2, seed=2)
+    other = dict(inputs, ref_color=1.0 - inputs["ref_color"])
+    assert np.abs(np.asarray(small(inputs)["color"]) - np.asarray(small(other)["color"])).max() > 1e-4
+
+
+def test_config_round_trip_and_save_reload(small, tmp_path):
+    clone = ColorTransformNetwork.from_config(small.get_config()).ensure_built()
+    assert clone.count_params() == small.count_params()
+    path = tmp_path / "ctn.keras"
+    small.save(path)
+    reloaded = keras.saving.load_model(path)
+    inputs = dummy_inputs(2, 24, 32, 2, seed=3)
+    np.testing.assert_allclose(np.asarray(reloaded(inputs)["color"]), np.asarray(small(inputs)["color"]), atol=1e-6)
+
+
+def test_presets_and_bad_preset():
+    assert PRESETS["paper"].encoder_widths == (64, 128, 256) and PRESETS["paper"].style_dim == 512
+    assert PRESETS["paper"].blocks == 8
+    with pytest.raises(ValueError, match="preset must be one of"):
+        ColorTransformNetwork("huge")

@@ -1,0 +1,70 @@
+import argparse
+import json
+
+import pytest
+
+from lineart_color.errors import UserError
+from lineart_color.train import add_arguments, resolve_config
+from lineart_color.training.config import PRESETS, TrainConfig
+
+
+def _args(*argv):
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_presets_are_valid(name):
+    config = PRESETS[name]().validate()
+    assert TrainConfig.from_json(config.to_json()) == config
+
+
+def test_defaults_follow_the_blog_weights():
+    loss = TrainConfig().loss
+    assert (loss.style_weight, loss.l1_weight) == (1000.0, 10.0)
+
+
+def test_flags_and_set_override_typed_fields(tmp_path):
+    config = resolve_config(_args("--run-dir", str(tmp_path / "r"), "--preset", "ctn-paper", "--size", "64",
+                                  "--jit", "--set", "loss.l1_weight=20", "--set", "loss.vgg_weights=none",
+                                  "--set", "run.jit=false"))
+    assert config.model.preset == "paper"
+    assert (config.data.height, config.data.width) == (64, 64)
+    assert config.loss.l1_weight == 20.0 and isinstance(config.loss.l1_weight, float)
+    assert config.loss.vgg_weights is None
+    assert config.run.jit is False  # --set comes after the flags
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--size", "60"], "data.height: expected a multiple of 8"),
+        (["--set", "loss.l1_weight=lots"], "--set loss.l1_weight: expected a float, got 'lots'"),
+        (["--set", "loss.nothing=1"], "--set loss.nothing: no such config field"),
+        (["--set", "run.jit"], "expected SECTION.FIELD=VALUE"),
+        (["--set", "run.jit=maybe"], "--set run.jit: expected a bool"),
+        (["--vgg-weights", "/no/such.h5"], "/no/such.h5: no such VGG19 weights file"),
+        (["--set", "loss.adversarial=wgan"], "loss.adversarial: expected one of"),
+    ],
+)
+def test_bad_values_name_the_field(tmp_path, argv, message):
+    with pytest.raises(UserError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        resolve_config(_args("--run-dir", str(tmp_path / "r"), *argv))
+
+
+def test_existing_run_keeps_its_config_and_only_steps_may_change(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    saved = PRESETS["ctn-tiny"]()
+    (run / "config.json").write_text(saved.to_json())
+    config = resolve_config(_args("--run-dir", str(run), "--steps", "10"))
+    assert config.run.steps == 10 and config.data == saved.data
+    assert resolve_config(_args("--run-dir", str(run), "--size", "32")).data.height == 32  # same value: fine
+    with pytest.raises(UserError, match="--size: .* existing run with data.height=32"):
+        resolve_config(_args("--run-dir", str(run), "--size", "64"))
+    with pytest.raises(UserError, match="--preset"):
+        resolve_config(_args("--run-dir", str(run), "--preset", "ctn-paper"))
+    (run / "config.json").write_text(json.dumps({"model": {"colour": 1}}))
+    with pytest.raises(UserError, match="not a training config"):
+        resolve_config(_args("--run-dir", str(run)))
