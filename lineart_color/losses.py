@@ -93,10 +93,21 @@ def style_loss(prediction_features, target_features):
     return sum(l1_loss(gram_matrix(p), gram_matrix(t)) for p, t in zip(prediction_features, target_features))
 
 
+def downsample_to(image, like):
+    """Area-downsample image [B, H, W, C] to the spatial size of `like`.
+
+    For a whole-number factor (known shapes) this is average pooling, which XLA compiles;
+    otherwise an area resize.
+    """
+    image = ops.cast(image, "float32")
+    height, small = image.shape[1], like.shape[1]
+    width, narrow = image.shape[2], like.shape[2]
+    if None not in (height, small, width, narrow) and height % small == 0 and width % narrow == 0:
+        factor = (height // small, width // narrow)
+        return ops.average_pool(image, pool_size=factor, strides=factor, padding="valid")
+    return ops.image.resize(image, ops.shape(like)[1:3], interpolation="area")
+
+
 def latent_constraint_loss(auxiliary_outputs, target):
     """L1 between each auxiliary colour output and the target downsampled to its size, summed."""
-    total = 0.0
-    for auxiliary in auxiliary_outputs:
-        size = ops.shape(auxiliary)[1:3]
-        total = total + l1_loss(auxiliary, ops.image.resize(ops.cast(target, "float32"), size, interpolation="area"))
-    return total
+    return sum(l1_loss(auxiliary, downsample_to(target, auxiliary)) for auxiliary in auxiliary_outputs)

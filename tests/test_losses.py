@@ -38,6 +38,15 @@ def test_vgg_losses_zero_for_identical_and_positive_otherwise():
     assert np.all(np.asarray(losses.style_loss(features_a, features_b)) > 0)
 
 
+def test_downsampling_by_pooling_equals_area_resize():
+    image = np.random.default_rng(1).random((2, 16, 24, 3)).astype(np.float32)
+    like = np.zeros((2, 2, 3, 3), np.float32)
+    pooled = np.asarray(losses.downsample_to(image, like))
+    np.testing.assert_allclose(pooled, image.reshape(2, 2, 8, 3, 8, 3).mean(axis=(2, 4)), atol=1e-6)
+    odd = np.zeros((2, 3, 5, 3), np.float32)  # not a whole factor: area resize
+    assert losses.downsample_to(image, odd).shape == (2, 3, 5, 3)
+
+
 def test_latent_constraint_against_the_downsampled_target():
     target = np.zeros((1, 16, 16, 3), np.float32)
     target[:, :8] = 1.0  # top half white
