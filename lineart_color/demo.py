@@ -27,7 +27,7 @@ from lineart_color.quiet import import_tensorflow
 from lineart_color.visualize import contact_sheet, write_gif
 
 NOT_YET = (
-    ("colorize (Colour Transform Network + bundled model)", "issues 3 and 5"),
+    ("colorize with a bundled trained model (the network and `train` exist; nothing is trained yet)", "issue 5"),
     ("temporal refinement (Temporal Constraint Network)", "issue 4"),
     ("evaluate against the nearest-keyframe and paint-bucket baselines", "issue 5"),
     ("export to SavedModel / TF.js and the browser page", "issue 6"),
@@ -88,6 +88,7 @@ def run(args: argparse.Namespace) -> None:
     stage_target.rename(out)
     print(f"\nshots (line/, color/ keyframes, truth/): {out / 'shots'}")
     print(f"contact sheets and GIFs:                  {out / 'pictures'}")
+    print("\ntrain the Colour Transform Network: lineart-color train --run-dir runs/ctn --data moji")
     print("\nnot yet built:")
     for what, where in NOT_YET:
         print(f"  - {what}: {where}")

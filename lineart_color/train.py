@@ -91,10 +91,11 @@ def run(args: argparse.Namespace) -> None:
     from lineart_color.training.ctn_task import CTNTask
     from lineart_color.training.gan_trainer import GANTrainer
 
+    # The trainer reads and validates the data before anything is written to the run dir.
+    trainer = GANTrainer(config, CTNTask(config), args.run_dir, strategy=args.strategy)
     args.run_dir.mkdir(parents=True, exist_ok=True)
     (args.run_dir / "config.json").write_text(config.to_json())
     signal.signal(signal.SIGTERM, _interrupt)  # a polite kill checkpoints like Ctrl-C
-    trainer = GANTrainer(config, CTNTask(config), args.run_dir, strategy=args.strategy)
     if config.loss.vgg_weights is None:
         print("note: no --vgg-weights given, so the perceptual and style losses are off")
     print(f"training {config.model.name} ({config.model.preset}) on {config.data.source}, "

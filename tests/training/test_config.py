@@ -68,3 +68,15 @@ def test_existing_run_keeps_its_config_and_only_steps_may_change(tmp_path):
     (run / "config.json").write_text(json.dumps({"model": {"colour": 1}}))
     with pytest.raises(UserError, match="not a training config"):
         resolve_config(_args("--run-dir", str(run)))
+
+
+def test_bad_training_data_exits_2_and_writes_nothing(tmp_path, make_shot, capsys):
+    from lineart_color.cli import main
+
+    shot = make_shot(frames=4)
+    (shot / "color" / "0002.png").write_bytes(b"not a png")
+    run_dir = tmp_path / "run"
+    assert main(["train", "--run-dir", str(run_dir), "--preset", "ctn-tiny", "--data", str(tmp_path)]) == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith("lineart-color: error: ") and str(shot / "color" / "0002.png") in error
+    assert not run_dir.exists()
