@@ -40,3 +40,33 @@ class PatchDiscriminator(keras.Model):
 
     def get_config(self):
         return {**super().get_config(), "widths": list(self.widths)}
+
+
+@keras.saving.register_keras_serializable(package="lineart_color")
+class TemporalPatchDiscriminator(keras.Model):
+    """[line [B, T, H, W, 1], colour [B, T, H, W, 3]] -> logits [B, T, H/16, W/16, 1].
+
+    Spectral-normalised 3D convolutions with (3, 5, 5) kernels and (1, 2, 2) strides: each
+    logit judges a patch of the window over neighbouring frames, so flicker is penalised
+    as well as wrong colour.
+    """
+
+    def __init__(self, widths: Sequence[int] = (64, 128, 256, 256), **kwargs):
+        super().__init__(**kwargs)
+        if not widths:
+            raise ValueError("need at least one width")
+        self.widths = tuple(int(w) for w in widths)
+        conv = lambda filters, strides, name: keras.layers.SpectralNormalization(
+            keras.layers.Conv3D(filters, (3, 5, 5), strides=strides, padding="same", name="conv"), name=name)
+        self.blocks = [conv(w, (1, 2, 2), f"block_{i}") for i, w in enumerate(self.widths)]
+        self.to_logits = conv(1, (1, 1, 1), "to_logits")
+
+    def call(self, inputs, training=None):
+        line, color = inputs
+        x = ops.concatenate([line, color], axis=-1) * 2.0 - 1.0
+        for block in self.blocks:
+            x = keras.activations.leaky_relu(block(x, training=training), negative_slope=0.2)
+        return ops.cast(self.to_logits(x, training=training), "float32")
+
+    def get_config(self):
+        return {**super().get_config(), "widths": list(self.widths)}
