@@ -28,7 +28,7 @@ from lineart_color.visualize import contact_sheet, write_gif
 
 NOT_YET = (
     ("colorize with a bundled trained model (the network and `train` exist; nothing is trained yet)", "issue 5"),
-    ("temporal refinement (Temporal Constraint Network)", "issue 4"),
+    ("a trained temporal network and its measured effect (the network and stage-2 training exist)", "issue 4"),
     ("evaluate against the nearest-keyframe and paint-bucket baselines", "issue 5"),
     ("export to SavedModel / TF.js and the browser page", "issue 6"),
 )

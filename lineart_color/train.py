@@ -22,7 +22,7 @@ FLAG_FIELDS = {
     "model": "model.name", "data": "data.source", "steps": "run.steps", "batch_size": "data.batch_size",
     "size": ("data.height", "data.width"), "references": "model.references",
     "mixed_precision": "run.mixed_precision", "jit": "run.jit", "vgg_weights": "loss.vgg_weights",
-    "seed": "data.seed",
+    "seed": "data.seed", "ctn": "model.ctn_run",
 }
 
 
@@ -31,6 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preset", choices=sorted(PRESETS), default=None,
                         help="starting config for a new run (default ctn-small-cpu)")
     parser.add_argument("--model", choices=MODELS, default=None, help="which network to train (default ctn)")
+    parser.add_argument("--ctn", default=None, metavar="RUN_DIR",
+                        help="with --model tcn: the run directory of the trained colour network (frozen)")
     parser.add_argument("--data", default=None, metavar="DIR|moji",
                         help="a folder of shot folders, or moji to render OpenMoji train shots on the fly")
     parser.add_argument("--steps", type=positive_int, default=None, help="train until this step")
@@ -88,11 +90,11 @@ def run(args: argparse.Namespace) -> None:
 
     import_tensorflow()
     config = resolve_config(args)
-    from lineart_color.training.ctn_task import CTNTask
     from lineart_color.training.gan_trainer import GANTrainer
+    from lineart_color.training.tcn_task import make_task
 
     # The trainer reads and validates the data before anything is written to the run dir.
-    trainer = GANTrainer(config, CTNTask(config), args.run_dir, strategy=args.strategy)
+    trainer = GANTrainer(config, make_task(config), args.run_dir, strategy=args.strategy)
     args.run_dir.mkdir(parents=True, exist_ok=True)
     (args.run_dir / "config.json").write_text(config.to_json())
     signal.signal(signal.SIGTERM, _interrupt)  # a polite kill checkpoints like Ctrl-C

@@ -14,16 +14,17 @@ from pathlib import Path
 
 from lineart_color.errors import UserError
 
-MODELS = ("ctn",)
+MODELS = ("ctn", "tcn")
 PRECISIONS = ("float32", "bfloat16", "float16")
 STRATEGIES = ("auto", "default", "mirrored")
 
 
 @dataclass
 class ModelConfig:
-    name: str = "ctn"
-    preset: str = "small"  # models/color_transform.PRESETS
+    name: str = "ctn"  # "ctn": Colour Transform Network; "tcn": Temporal Constraint Network (stage 2)
+    preset: str = "small"  # models/color_transform.PRESETS or models/temporal.PRESETS
     references: int = 2  # 1: the reference before the target only; 2: before and after
+    ctn_run: str | None = None  # tcn only: the run directory of the trained, frozen colour network
 
 
 @dataclass
@@ -81,7 +82,9 @@ class TrainConfig:
     def validate(self) -> "TrainConfig":
         """Raise UserError naming the field for values no run can use."""
         from lineart_color.losses import ADVERSARIAL
-        from lineart_color.models.color_transform import PRESETS
+        from lineart_color.models import color_transform, temporal
+
+        PRESETS = temporal.PRESETS if self.model.name == "tcn" else color_transform.PRESETS
 
         checks = [
             (self.model.name in MODELS, "model.name", f"one of {MODELS}"),
@@ -100,6 +103,13 @@ class TrainConfig:
         for ok, name, expected in checks:
             if not ok:
                 raise UserError(f"{name}: expected {expected}, got {self.get(name)!r}")
+        if self.model.name == "tcn":
+            if self.model.ctn_run is None:
+                raise UserError("--ctn: training the temporal network needs the run directory of a trained colour network")
+            if not (Path(self.model.ctn_run) / "generator.keras").is_file():
+                raise UserError(f"{self.model.ctn_run}: no generator.keras here (--ctn must be a finished ctn run directory)")
+            if self.model.references != 2:
+                raise UserError("model.references: the temporal network needs 2 references (frames before and after)")
         if self.loss.vgg_weights is not None and not Path(self.loss.vgg_weights).is_file():
             raise UserError(f"{self.loss.vgg_weights}: no such VGG19 weights file (loss.vgg_weights)")
         return self
@@ -165,8 +175,14 @@ PRESETS = {
     # The blog's setting: paper widths, 256 px, batch 4, BCE GAN, style 1000, L1 10.
     "ctn-paper": lambda: _preset(model__preset="paper", data__batch_size=4, loss__adversarial="bce",
                                  optimizer__generator_lr=1e-4, optimizer__discriminator_lr=1e-5),
+    # Stage 2: the temporal network over (reference, CTN output, reference) windows.
+    "tcn-small-cpu": lambda: _preset(model__name="tcn", model__preset="small", data__height=128, data__width=128,
+                                     data__batch_size=4),
     # Tiny and fast, for tests and notebooks.
     "ctn-tiny": lambda: _preset(model__preset="small", data__height=32, data__width=32, data__batch_size=2,
                                 data__max_spacing=2, run__steps=4, run__log_every=1, run__image_every=2,
                                 run__checkpoint_every=2),
+    "tcn-tiny": lambda: _preset(model__name="tcn", model__preset="small", data__height=32, data__width=32,
+                                data__batch_size=2, data__max_spacing=2, run__steps=4, run__log_every=1,
+                                run__image_every=2, run__checkpoint_every=2),
 }

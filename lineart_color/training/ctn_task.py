@@ -43,19 +43,26 @@ class CTNTask:
         }
         return inputs, batch["line"][:, TARGET], batch["color"][:, TARGET]
 
-    def generator_terms(self, outputs: dict, truth, fake_logits) -> dict:
-        """Weighted per-example loss terms; their sum is the generator loss."""
-        fake = outputs["color"]
+    def generate(self, generator: keras.Model, inputs: dict, training: bool) -> dict:
+        return generator(inputs, training=training)
+
+    def image_terms(self, fake, truth, fake_logits) -> dict:
+        """Adversarial, L1 and (with VGG weights) perceptual and style terms, weighted, per example."""
         terms = {
             "adversarial": self.loss.adversarial_weight * losses.generator_adversarial_loss(self.loss.adversarial, fake_logits),
             "l1": self.loss.l1_weight * losses.l1_loss(fake, truth),
-            "latent": self.loss.latent_weight * losses.latent_constraint_loss(
-                [outputs["aux_match"], outputs["aux_blocks"]], truth),
         }
         if self.use_vgg:
             fake_features, true_features = self.vgg(fake), self.vgg(truth)
             terms["perceptual"] = self.loss.perceptual_weight * losses.perceptual_loss(fake_features, true_features)
             terms["style"] = self.loss.style_weight * losses.style_loss(fake_features, true_features)
+        return terms
+
+    def generator_terms(self, outputs: dict, truth, fake_logits) -> dict:
+        """Weighted per-example loss terms; their sum is the generator loss."""
+        terms = self.image_terms(outputs["color"], truth, fake_logits)
+        terms["latent"] = self.loss.latent_weight * losses.latent_constraint_loss(
+            [outputs["aux_match"], outputs["aux_blocks"]], truth)
         return terms
 
     def sample_rows(self, batch: dict, outputs: dict, count: int = 2) -> list[np.ndarray]:

@@ -37,6 +37,7 @@ POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16", "float16": "mixe
 class GANTask(Protocol):
     def build_models(self) -> tuple[keras.Model, keras.Model]: ...
     def split(self, batch: dict): ...
+    def generate(self, generator: keras.Model, inputs, training: bool) -> dict: ...
     def generator_terms(self, outputs: dict, truth, fake_logits) -> dict: ...
     def sample_rows(self, batch: dict, outputs: dict, count: int = 2) -> list: ...
 
@@ -94,7 +95,7 @@ class GANTrainer:
         batch = next(iter(self._dataset(start=0).take(1)))
         inputs, condition, truth = self.task.split(batch)
         with self.strategy.scope():
-            self.generator(inputs)
+            self.task.generate(self.generator, inputs, training=False)
             self.discriminator([condition, truth])
             self.generator_optimizer.build(self.generator.trainable_variables)
             self.discriminator_optimizer.build(self.discriminator.trainable_variables)
@@ -118,7 +119,7 @@ class GANTrainer:
     def _replica_step(self, batch):
         inputs, condition, truth = self.task.split(batch)
         with tf.GradientTape() as generator_tape, tf.GradientTape() as discriminator_tape:
-            outputs = self.generator(inputs, training=True)
+            outputs = self.task.generate(self.generator, inputs, training=True)
             real_logits = self.discriminator([condition, truth], training=True)
             fake_logits = self.discriminator([condition, outputs["color"]], training=True)
             terms = self.task.generator_terms(outputs, truth, fake_logits)
@@ -194,7 +195,7 @@ class GANTrainer:
     def _write_samples(self, writer, step: int, batch) -> None:
         local = self.strategy.experimental_local_results(batch)[0]
         inputs, _, _ = self.task.split(local)
-        outputs = self.generator(inputs, training=False)
+        outputs = self.task.generate(self.generator, inputs, training=False)
         summaries.write_image_grid(writer, step, self.task.sample_rows(local, outputs))
 
     def finish(self) -> None:
