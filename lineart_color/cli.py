@@ -52,8 +52,25 @@ def run_guarded(command: Callable[[argparse.Namespace], None], args: argparse.Na
     return 0
 
 
+def add_command(commands, name: str, help: str, add_arguments: Callable[[argparse.ArgumentParser], None],
+                run: Callable[[argparse.Namespace], None]) -> None:
+    """Register a tool as a `lineart-color` subcommand."""
+    parser = commands.add_parser(name, help=help)
+    add_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def standalone_main(module: str, doc: str, add_arguments: Callable[[argparse.ArgumentParser], None],
+                    run: Callable[[argparse.Namespace], None], argv: Sequence[str] | None = None) -> int:
+    """`python -m lineart_color.<module>`: the same tool without the subcommand."""
+    parser = argparse.ArgumentParser(prog=f"python -m lineart_color.{module}", description=doc.splitlines()[0])
+    add_arguments(parser)
+    return run_guarded(run, parser.parse_args(argv), parser.prog)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    from lineart_color import train
+    from lineart_color import colorize, evaluate, train
+    from lineart_color import export, serve
     from lineart_color.data import cli as data_cli
 
     parser = argparse.ArgumentParser(
@@ -64,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data_cli.add_parser(commands)
     train.add_parser(commands)
+    colorize.add_parser(commands)
+    evaluate.add_parser(commands)
+    export.add_parser(commands)
+    serve.add_parser(commands)
     return parser
 
 

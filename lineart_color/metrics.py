@@ -1,12 +1,89 @@
-"""Quality figures for coloured shots (the rest of DESIGN.md's metric arrives with `evaluate`)."""
+"""Quality figures for coloured frames and shots (DESIGN.md, "Quality metric").
+
+All images are float in [0, 1]: colour [H, W, 3], line art [H, W] (dark lines on white).
+
+- psnr, ssim: on RGB.
+- flat_accuracy: the share of *painted* pixels (not within 2 px of a line pixel, not white
+  paper in the truth) whose CIELAB deltaE76 to the truth is below 10. It asks the question
+  an animator asks: did each region get the right paint?
+- temporal_change: flicker, the mean colour change between consecutive frames where the
+  line art stands still.
+"""
 
 from __future__ import annotations
 
 from typing import Sequence
 
 import numpy as np
+from scipy import ndimage
 
 STATIC_LINE_TOLERANCE = 0.05  # a pixel is static when its line-art grey changes less than this
+LINE_GREY = 0.9  # line pixels for the flat-region mask: grey below this
+LINE_MARGIN = 2  # painted pixels are further than this (in px) from any line pixel
+PAPER_MIN_CHANNEL = 0.97  # truth pixels whose every channel is at least this are paper
+DELTA_E_OK = 10.0  # a painted pixel is right when its deltaE76 to the truth is below this
+
+
+def psnr(output: np.ndarray, truth: np.ndarray) -> float:
+    """Peak signal-to-noise ratio in dB for images in [0, 1] (inf when identical)."""
+    mse = float(np.mean((np.asarray(output, np.float64) - np.asarray(truth, np.float64)) ** 2))
+    return float("inf") if mse == 0 else 10.0 * np.log10(1.0 / mse)
+
+
+def ssim(output: np.ndarray, truth: np.ndarray, sigma: float = 1.5) -> float:
+    """Structural similarity (Wang et al. 2004): Gaussian window, sigma 1.5, mean over pixels and channels."""
+    x, y = np.asarray(output, np.float64), np.asarray(truth, np.float64)
+    if x.shape != y.shape:
+        raise ValueError(f"shapes differ: {x.shape} and {y.shape}")
+    c1, c2 = 0.01**2, 0.03**2
+    sigmas = (sigma, sigma, 0) if x.ndim == 3 else sigma  # never blur across channels
+    blur = lambda image: ndimage.gaussian_filter(image, sigmas, truncate=3.5)
+    mu_x, mu_y = blur(x), blur(y)
+    var_x = blur(x * x) - mu_x**2
+    var_y = blur(y * y) - mu_y**2
+    cov = blur(x * y) - mu_x * mu_y
+    index = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
+    return float(index.mean())
+
+
+def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """sRGB in [0, 1] -> CIELAB (D65), [..., 3]."""
+    rgb = np.asarray(rgb, np.float64)
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    to_xyz = np.array([[0.4124564, 0.3575761, 0.1804375],
+                       [0.2126729, 0.7151522, 0.0721750],
+                       [0.0193339, 0.1191920, 0.9503041]])
+    xyz = linear @ to_xyz.T / np.array([0.95047, 1.0, 1.08883])
+    epsilon, kappa = 216 / 24389, 24389 / 27
+    f = np.where(xyz > epsilon, np.cbrt(xyz), (kappa * xyz + 16) / 116)
+    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], axis=-1)
+
+
+def delta_e(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """CIE76 colour difference between two sRGB images, [...]."""
+    return np.linalg.norm(rgb_to_lab(a) - rgb_to_lab(b), axis=-1)
+
+
+def painted_mask(line: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Boolean [H, W]: pixels more than LINE_MARGIN px from a line pixel and not paper in the truth."""
+    line = np.asarray(line, np.float32)
+    lines = line[..., 0] < LINE_GREY if line.ndim == 3 else line < LINE_GREY
+    near_line = ndimage.distance_transform_edt(~lines) <= LINE_MARGIN if lines.any() else np.zeros_like(lines)
+    paper = np.asarray(truth).min(axis=-1) >= PAPER_MIN_CHANNEL
+    return ~near_line & ~paper
+
+
+def flat_accuracy_counts(output: np.ndarray, truth: np.ndarray, line: np.ndarray) -> tuple[int, int]:
+    """(painted pixels coloured right, painted pixels), so shots can pool pixels."""
+    mask = painted_mask(line, truth)
+    right = delta_e(np.asarray(output)[mask], np.asarray(truth)[mask]) < DELTA_E_OK
+    return int(right.sum()), int(mask.sum())
+
+
+def flat_accuracy(output: np.ndarray, truth: np.ndarray, line: np.ndarray) -> float:
+    """Share of painted pixels whose deltaE76 to the truth is below 10 (NaN when nothing is painted)."""
+    right, total = flat_accuracy_counts(output, truth, line)
+    return right / total if total else float("nan")
 
 
 def temporal_change(colors: Sequence[np.ndarray], lines: Sequence[np.ndarray],

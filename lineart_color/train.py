@@ -13,7 +13,7 @@ import signal
 import sys
 from pathlib import Path
 
-from lineart_color.cli import positive_int, run_guarded
+from lineart_color.cli import add_command, positive_int, standalone_main
 from lineart_color.errors import UserError
 from lineart_color.training.config import MODELS, PRECISIONS, PRESETS, STRATEGIES, TrainConfig
 
@@ -111,16 +111,11 @@ def _interrupt(signum, frame):
 
 
 def add_parser(commands) -> None:
-    parser = commands.add_parser("train", help="train a model (resumes a run directory with a checkpoint)")
-    add_arguments(parser)
-    parser.set_defaults(run=run)
+    add_command(commands, "train", "train a model (resumes a run directory with a checkpoint)", add_arguments, run)
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lineart_color.train", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    return run_guarded(run, args, parser.prog)
+    return standalone_main("train", __doc__, add_arguments, run, argv)
 
 
 if __name__ == "__main__":

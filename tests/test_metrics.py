@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from lineart_color import metrics
 from lineart_color.metrics import temporal_change
 
 
@@ -23,3 +24,40 @@ def test_no_static_pixels_and_bad_input():
     assert np.isnan(temporal_change([np.zeros((2, 2, 3))] * 2, [np.zeros((2, 2)), np.ones((2, 2))]))
     with pytest.raises(ValueError, match="2 colour frames and 1 line"):
         temporal_change([np.zeros((2, 2, 3))] * 2, [np.zeros((2, 2))])
+
+
+def test_psnr_of_a_known_error():
+    truth = np.zeros((4, 6, 3))
+    assert metrics.psnr(truth + 0.1, truth) == pytest.approx(20.0)  # mse 0.01 -> 20 dB
+    assert metrics.psnr(truth, truth) == float("inf")
+
+
+def test_ssim_is_one_for_identical_images_and_drops_with_noise():
+    image = np.random.default_rng(1).random((24, 20, 3))
+    assert metrics.ssim(image, image) == pytest.approx(1.0)
+    noisy = np.clip(image + np.random.default_rng(2).normal(0, 0.2, image.shape), 0, 1)
+    assert metrics.ssim(noisy, image) < 0.9
+    with pytest.raises(ValueError, match="shapes differ"):
+        metrics.ssim(image, image[:, :10])
+
+
+def test_lab_of_known_colours():
+    # Reference values of sRGB white, black and pure red under D65.
+    lab = metrics.rgb_to_lab(np.array([[1.0, 1.0, 1.0], [0.0, 0.0, 0.0], [1.0, 0.0, 0.0]]))
+    np.testing.assert_allclose(lab, [[100, 0, 0], [0, 0, 0], [53.24, 80.09, 67.20]], atol=0.02)
+
+
+def test_flat_accuracy_counts_painted_pixels_only():
+    # 12x12: a vertical line at column 5; truth paints the left side red, the right side white paper.
+    line = np.ones((12, 12))
+    line[:, 5] = 0.0
+    truth = np.ones((12, 12, 3))
+    truth[:, :5] = (1.0, 0.0, 0.0)
+    mask = metrics.painted_mask(line, truth)
+    assert mask.sum() == 12 * 3  # columns 0-2: more than 2 px from the line, not paper
+    output = truth.copy()
+    output[:6, :3] = (0.0, 0.0, 1.0)  # half of the painted pixels wrong
+    output[:, 3:] = 0.5  # near the line or on paper: not scored
+    assert metrics.flat_accuracy_counts(output, truth, line) == (18, 36)
+    assert metrics.flat_accuracy(output, truth, line) == pytest.approx(0.5)
+    assert np.isnan(metrics.flat_accuracy(output, np.ones((12, 12, 3)), line))  # all paper

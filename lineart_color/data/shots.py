@@ -71,6 +71,18 @@ class Shot:
             raise UserError(f"{self.path}: no {TRUTH_DIR}/ folder with ground truth")
         return read_image(self.truth_files[name], "RGB")
 
+    def nearest_keyframes(self, name: str) -> tuple[str, ...]:
+        """The nearest keyframe before `name` and the nearest after it (one when only one side has any).
+
+        A keyframe's own nearest keyframe is itself. Raises UserError when the shot has none.
+        """
+        self.require_keyframes(1)
+        position = self.names.index(name)
+        order = {frame: index for index, frame in enumerate(self.names)}
+        before = [key for key in self.keyframes if order[key] <= position]
+        after = [key for key in self.keyframes if order[key] >= position]
+        return tuple(dict.fromkeys(([before[-1]] if before else []) + ([after[0]] if after else [])))
+
     def require_keyframes(self, minimum: int = 1) -> None:
         """Fail clearly when the shot has fewer painted frames than a task needs."""
         if len(self.color_files) < minimum:

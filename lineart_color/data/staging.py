@@ -20,6 +20,8 @@ def check_output_dir(out: str | os.PathLike, flag: str = "OUT") -> Path:
     if out.is_dir() and any(out.iterdir()):
         raise UserError(f"{out}: {flag} already exists and is not empty; choose a new folder")
     parent = out.resolve().parent
+    if parent.exists() and not parent.is_dir():
+        raise UserError(f"{out}: {flag}'s parent {parent} is a file, not a folder")
     if not parent.is_dir():
         raise UserError(f"{out}: {flag}'s parent folder {parent} does not exist")
     if not os.access(parent, os.W_OK):
@@ -34,7 +36,10 @@ def staged_output_dir(out: str | os.PathLike, flag: str = "OUT") -> Iterator[Pat
     So an interrupted or failed command leaves no half-written OUT behind.
     """
     out = check_output_dir(out, flag)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.resolve().parent))
+    try:
+        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.resolve().parent))
+    except OSError as error:
+        raise UserError(f"{out}: cannot write beside {flag} ({error.strerror})") from None
     try:
         yield stage
     except BaseException:

@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-import keras
 
 from lineart_color.layers import AdaIN, AdaINResidualBlock, adaptive_instance_norm, instance_moments
 

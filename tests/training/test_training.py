@@ -12,7 +12,6 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from lineart_color.train import main as train_main
 from lineart_color.training.config import PRESETS

@@ -1,0 +1,115 @@
+"""`lineart-color colorize SHOT --out OUT`: colour every frame of a shot from its keyframes.
+
+    lineart-color colorize shots/val/shot_0003 --out coloured/shot_0003 --flat
+
+SHOT is a shot folder (line/ for every frame, color/ for the painted keyframes); OUT gets
+OUT/<frame>.png for every frame in SHOT/line. SHOT may also be a dataset (a folder of
+shots): then OUT/<shot>/<frame>.png. Keyframes are copied through unchanged; every other
+frame is coloured from the nearest keyframe before and after it. Any frame size works.
+Everything is checked before work starts, and OUT appears only when complete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from lineart_color.cli import add_command, positive_int, standalone_main
+from lineart_color.errors import UserError
+
+METHODS = ("ctn", "ctn+tcn", "bucket", "nearest")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("shot", type=Path, metavar="SHOT", help="a shot folder, or a folder of shot folders")
+    parser.add_argument("--out", type=Path, required=True, help="new folder for the coloured frames")
+    parser.add_argument("--method", choices=METHODS, default="ctn",
+                        help="ctn: the Colour Transform Network (default); ctn+tcn: refined by the temporal "
+                             "network; bucket: classical region matching, no network; nearest: copy the nearest keyframe")
+    parser.add_argument("--model", default=None, metavar="PATH",
+                        help="colour network: a .keras file or a training run directory (default: the bundled model)")
+    parser.add_argument("--temporal", default=None, metavar="PATH",
+                        help="with --method ctn+tcn: the temporal network (default: the bundled one)")
+    parser.add_argument("--flat", action="store_true",
+                        help="one colour per closed region of the line art, snapped to the keyframes' palette")
+    parser.add_argument("--batch-size", type=positive_int, default=4, help="frames per network call (default 4)")
+
+
+def make_colorizer(method: str, model: str | None = None, temporal: str | None = None, flat: bool = False,
+                   batch_size: int = 4):
+    """The colourer a method names, with its networks loaded (bad model files fail here, before any work)."""
+    from lineart_color import colorizers
+
+    if method not in METHODS:
+        raise UserError(f"--method: expected one of {METHODS}, got {method!r}")
+    if method in ("bucket", "nearest") and (model or temporal):
+        raise UserError(f"--model/--temporal: --method {method} uses no network")
+    if method == "ctn" and temporal:
+        raise UserError("--temporal: only with --method ctn+tcn")
+    if method == "bucket":
+        colorizer = colorizers.PaintBucket()
+    elif method == "nearest":
+        colorizer = colorizers.NearestKeyframe()
+    else:
+        from lineart_color.model_files import load_network
+        from lineart_color.quiet import import_tensorflow
+
+        import_tensorflow()
+        color_network = load_network(model, "ctn", "--model")
+        temporal_network = load_network(temporal, "tcn", "--temporal") if method == "ctn+tcn" else None
+        colorizer = colorizers.NetworkColorizer(color_network, temporal_network, batch_size)
+    return colorizers.Flattened(colorizer) if flat else colorizer
+
+
+def read_shots(path: Path) -> list:
+    """The validated shots under SHOT (one shot, or a dataset), each with at least one keyframe."""
+    from lineart_color.data.shots import list_dataset, read_shot
+
+    shots = [read_shot(folder) for folder in list_dataset(path)]
+    for shot in shots:
+        shot.require_keyframes(1)
+    return shots
+
+
+def write_colorized(shots: list, colorizer, out: Path, single: bool) -> int:
+    """Colour the shots into OUT (staged, so OUT appears only when complete); returns frames written."""
+    from lineart_color.colorizers import colorize_shot
+    from lineart_color.data.images import write_image
+    from lineart_color.data.staging import staged_output_dir
+    from lineart_color.progress import Progress
+
+    todo = sum(len(shot.names) - len(shot.keyframes) for shot in shots)
+    written = 0
+    with staged_output_dir(out, "--out") as stage, Progress(todo, "frames") as progress:
+        for shot in shots:
+            folder = stage if single else stage / shot.path.name
+            folder.mkdir(exist_ok=True)
+            for name, colour in colorize_shot(shot, colorizer, progress).items():
+                write_image(folder / f"{name}.png", colour)
+                written += 1
+    return written
+
+
+def run(args: argparse.Namespace) -> None:
+    from lineart_color.data.shots import LINE_DIR
+    from lineart_color.data.staging import check_output_dir
+
+    shots = read_shots(args.shot)
+    check_output_dir(args.out, "--out")
+    colorizer = make_colorizer(args.method, args.model, args.temporal, args.flat, args.batch_size)
+    single = (args.shot / LINE_DIR).is_dir()
+    written = write_colorized(shots, colorizer, args.out, single)
+    print(f"coloured {len(shots)} shot(s) with {colorizer.name}: {written} frames in {args.out}")
+
+
+def add_parser(commands) -> None:
+    add_command(commands, "colorize", "colour every frame of a shot from its keyframes", add_arguments, run)
+
+
+def main(argv=None) -> int:
+    return standalone_main("colorize", __doc__, add_arguments, run, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

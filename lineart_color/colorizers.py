@@ -1,0 +1,152 @@
+"""The ways a shot's frames get coloured from its keyframes.
+
+Every colourer answers `colour_frames(shot, names)` with (name, colour) pairs for frames
+that have no keyframe; `colorize_shot` passes the keyframes through unchanged and adds the
+rest. Each frame is coloured from the nearest keyframe before it and after it
+(`Shot.nearest_keyframes`; one is enough).
+
+    NearestKeyframe    copy the nearest keyframe (a floor)
+    PaintBucket        classical region matching (regions.py; a floor, and useful alone)
+    NetworkColorizer   the Colour Transform Network, optionally refined by the Temporal
+                       Constraint Network
+    Flattened(c)       any colourer, then one keyframe-palette colour per closed region
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Protocol, Sequence
+
+import numpy as np
+
+from lineart_color import regions
+from lineart_color.data.distance import distance_field
+from lineart_color.data.shots import Shot
+from lineart_color.progress import Progress
+
+MULTIPLE = 8  # the colour network needs H and W divisible by 8
+
+
+class Colorizer(Protocol):
+    name: str
+
+    def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]: ...
+
+
+def colorize_shot(shot: Shot, colorizer: Colorizer, progress: Progress | None = None) -> dict[str, np.ndarray]:
+    """Every frame of the shot, name -> [H, W, 3]: keyframes unchanged, the rest coloured."""
+    shot.require_keyframes(1)
+    colours = {name: shot.color(name) for name in shot.keyframes}
+    todo = [name for name in shot.names if name not in colours]
+    for name, colour in colorizer.colour_frames(shot, todo):
+        colours[name] = np.clip(colour, 0.0, 1.0).astype(np.float32)
+        if progress is not None:
+            progress.advance()
+    return {name: colours[name] for name in shot.names}
+
+
+def keyframe_pairs(shot: Shot, name: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """[(line, colour)] of the frame's nearest keyframes."""
+    return [(shot.line(key), shot.color(key)) for key in shot.nearest_keyframes(name)]
+
+
+class NearestKeyframe:
+    """Copy the keyframe nearest in time (the earlier one on a tie)."""
+
+    name = "nearest"
+
+    def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
+        for name in names:
+            position = shot.names.index(name)
+            keys = shot.nearest_keyframes(name)
+            nearest = min(keys, key=lambda key: abs(shot.names.index(key) - position))
+            yield name, shot.color(nearest)
+
+
+class PaintBucket:
+    """Fill each closed region with the colour of the best-matching keyframe region."""
+
+    name = "bucket"
+
+    def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
+        for name in names:
+            yield name, regions.paint_bucket(shot.line(name), keyframe_pairs(shot, name))
+
+
+class Flattened:
+    """Another colourer's output with one keyframe-palette colour per closed region."""
+
+    def __init__(self, inner: Colorizer):
+        self.inner = inner
+        self.name = f"{inner.name}+flat"
+
+    def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
+        for name, colour in self.inner.colour_frames(shot, names):
+            palette = regions.keyframe_palette(keyframe_pairs(shot, name))
+            yield name, regions.flatten(colour, shot.line(name), palette)
+
+
+# -- the networks ------------------------------------------------------------------------
+
+def pad_to_multiple(image: np.ndarray, multiple: int = MULTIPLE) -> np.ndarray:
+    """Pad [H, W, C] at the bottom and right with white paper up to multiples of `multiple`."""
+    height, width = image.shape[:2]
+    pad = [(0, -height % multiple), (0, -width % multiple)] + [(0, 0)] * (image.ndim - 2)
+    return np.pad(image, pad, constant_values=1.0)
+
+
+class FrameInputs:
+    """One frame's network inputs, padded: line [H, W, 1], distance, and its references."""
+
+    def __init__(self, shot: Shot, name: str):
+        keys = list(shot.nearest_keyframes(name))
+        keys = keys * 2 if len(keys) == 1 else keys  # the network is indifferent to a repeated reference
+        self.line = pad_to_multiple(shot.line(name)[..., None])
+        self.distance = distance_field(self.line)[..., None]
+        self.ref_color = np.stack([pad_to_multiple(shot.color(key)) for key in keys])
+        self.ref_line = np.stack([pad_to_multiple(shot.line(key)[..., None]) for key in keys])
+        self.ref_distance = np.stack([distance_field(line)[..., None] for line in self.ref_line])
+
+
+def stack_inputs(frames: Sequence[FrameInputs]) -> dict[str, np.ndarray]:
+    """The colour network's input dict for a batch of frames."""
+    keys = ("line", "distance", "ref_color", "ref_line", "ref_distance")
+    return {key: np.stack([getattr(frame, key) for frame in frames]).astype(np.float32) for key in keys}
+
+
+def temporal_window(inputs: dict[str, np.ndarray], generated: np.ndarray) -> np.ndarray:
+    """[B, 3, H, W, 4]: (reference before, generated target, reference after), colour + line art."""
+    colours = np.stack([inputs["ref_color"][:, 0], generated, inputs["ref_color"][:, -1]], axis=1)
+    lines = np.stack([inputs["ref_line"][:, 0], inputs["line"], inputs["ref_line"][:, -1]], axis=1)
+    return np.concatenate([colours, lines], axis=-1).astype(np.float32)
+
+
+class NetworkColorizer:
+    """The Colour Transform Network, optionally refined by the Temporal Constraint Network."""
+
+    def __init__(self, color_network, temporal_network=None, batch_size: int = 4):
+        import tensorflow as tf
+
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.batch_size = batch_size
+        self.name = "ctn+tcn" if temporal_network is not None else "ctn"
+        # Compiled once per input shape; eager Keras calls are several times slower on CPU.
+        self._color = tf.function(lambda x: color_network(x, training=False)["color"], reduce_retracing=True)
+        self._refine = None
+        if temporal_network is not None:
+            self._refine = tf.function(lambda w: temporal_network(w, training=False)[:, 1], reduce_retracing=True)
+
+    def colour_batch(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        """[B, H, W, 3] from a padded input batch (stack_inputs)."""
+        colour = np.asarray(self._color(inputs))
+        if self._refine is not None:
+            colour = np.asarray(self._refine(temporal_window(inputs, colour)))
+        return colour
+
+    def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
+        height, width = shot.size[1], shot.size[0]
+        for start in range(0, len(names), self.batch_size):
+            batch = names[start : start + self.batch_size]
+            colours = self.colour_batch(stack_inputs([FrameInputs(shot, name) for name in batch]))
+            for name, colour in zip(batch, colours):
+                yield name, colour[:height, :width]

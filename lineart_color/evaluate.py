@@ -1,0 +1,183 @@
+"""`lineart-color evaluate SHOTS [PRED] [--baseline nearest|bucket]`: score coloured frames against the truth.
+
+    lineart-color evaluate shots/val coloured/val --baseline nearest --baseline bucket --json scores.json
+
+SHOTS is a shot folder or a dataset whose shots have truth/. PRED holds the coloured frames
+as `colorize` writes them (PRED/<frame>.png for one shot, PRED/<shot>/<frame>.png for a
+dataset). Each --baseline adds a row computed on the spot. Frames that are keyframes are
+not scored. Figures (DESIGN.md): PSNR and SSIM on RGB; flat-region accuracy, the share of
+painted pixels within deltaE76 10 of the truth, pooled over frames; and flicker, the mean
+colour change between consecutive frames where the line art stands still (beside the
+truth's own, which real motion sets).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from lineart_color import metrics
+from lineart_color.cli import add_command, standalone_main
+from lineart_color.errors import UserError
+
+BASELINES = ("nearest", "bucket")
+
+
+@dataclass
+class MethodScores:
+    """Running totals for one method over many shots."""
+
+    psnr: list[float] = field(default_factory=list)
+    ssim: list[float] = field(default_factory=list)
+    right: int = 0
+    painted: int = 0
+    flicker: list[float] = field(default_factory=list)
+
+    def add_shot(self, shot, colours: dict[str, np.ndarray]) -> None:
+        for name in shot.names:
+            if name in shot.color_files:
+                continue
+            truth, output = shot.truth(name), colours[name]
+            self.psnr.append(metrics.psnr(output, truth))
+            self.ssim.append(metrics.ssim(output, truth))
+            right, painted = metrics.flat_accuracy_counts(output, truth, shot.line(name))
+            self.right += right
+            self.painted += painted
+        lines = [shot.line(name) for name in shot.names]
+        self.flicker.append(metrics.temporal_change([colours[name] for name in shot.names], lines))
+
+    def summary(self) -> dict[str, float]:
+        mean = lambda values: float(np.mean(values)) if len(values) else float("nan")
+        return {
+            "frames": len(self.psnr),
+            "psnr": mean(self.psnr),  # inf only when some frame is perfect
+            "ssim": mean(self.ssim),
+            "flat_accuracy": self.right / self.painted if self.painted else float("nan"),
+            "flicker": float(np.nanmean(self.flicker)) if not np.all(np.isnan(self.flicker)) else float("nan"),
+        }
+
+
+def read_predictions(shot, folder: Path) -> dict[str, np.ndarray]:
+    """The predicted colour of every frame of a shot, checked against the shot's names and size."""
+    from lineart_color.data.images import image_size, read_image
+    from lineart_color.data.shots import list_frames
+
+    if not folder.is_dir():
+        raise UserError(f"{folder}: no such prediction folder (expected the output of colorize)")
+    files = list_frames(folder)
+    colours = {}
+    for name in shot.names:
+        if name not in files:
+            raise UserError(f"{folder / (name + '.png')}: missing prediction for frame {name!r}")
+        if image_size(files[name]) != shot.size:
+            found = image_size(files[name])
+            raise UserError(f"{files[name]}: size {found[0]}x{found[1]} differs from the shot's "
+                            f"{shot.size[0]}x{shot.size[1]}")
+        colours[name] = read_image(files[name], "RGB")
+    return colours
+
+
+def read_truth_shots(path: Path) -> tuple[list, bool]:
+    """Validated shots with truth/ and at least one keyframe; and whether SHOTS is a single shot."""
+    from lineart_color.data.shots import LINE_DIR, TRUTH_DIR, list_dataset, read_shot
+
+    shots = [read_shot(folder) for folder in list_dataset(path)]
+    for shot in shots:
+        if shot.truth_files is None:
+            raise UserError(f"{shot.path / TRUTH_DIR}: missing folder (evaluation needs every frame's truth)")
+        shot.require_keyframes(1)
+    return shots, (path / LINE_DIR).is_dir()
+
+
+def evaluate(shots: list, predictions: dict[str, callable]) -> dict[str, dict[str, float]]:
+    """method -> summary, for methods given as callables shot -> {name: colour}; plus the truth's flicker."""
+    from lineart_color.progress import Progress
+
+    totals = {method: MethodScores() for method in predictions}
+    truth_flicker = []
+    with Progress(len(shots) * len(predictions), "shot scores") as progress:
+        for shot in shots:
+            for method, predict in predictions.items():
+                totals[method].add_shot(shot, predict(shot))
+                progress.advance()
+            lines = [shot.line(name) for name in shot.names]
+            truth_flicker.append(metrics.temporal_change([shot.truth(name) for name in shot.names], lines))
+    results = {method: scores.summary() for method, scores in totals.items()}
+    results["truth"] = {"frames": results[next(iter(results))]["frames"] if results else 0,
+                        "psnr": float("inf"), "ssim": 1.0, "flat_accuracy": 1.0,
+                        "flicker": float(np.nanmean(truth_flicker)) if truth_flicker else float("nan")}
+    return results
+
+
+def format_table(results: dict[str, dict[str, float]]) -> str:
+    width = max(12, *(len(name) for name in results))
+    lines = [f"{'method':<{width}} {'frames':>6} {'PSNR':>7} {'SSIM':>6} {'flat acc':>8} {'flicker':>8}"]
+    for name, row in results.items():
+        lines.append(f"{name:<{width}} {row['frames']:>6d} {row['psnr']:>7.2f} {row['ssim']:>6.3f} "
+                     f"{row['flat_accuracy']:>8.3f} {row['flicker']:>8.4f}")
+    return "\n".join(lines)
+
+
+def write_json(results: dict, destination: str) -> None:
+    finite = {method: {key: value if math.isfinite(value) else None for key, value in row.items()}
+              for method, row in results.items()}  # JSON has no inf or NaN: they become null
+    text = json.dumps(finite, indent=2, sort_keys=True)
+    if destination == "-":
+        print(text)
+        return
+    path = Path(destination)
+    if not path.resolve().parent.is_dir():
+        raise UserError(f"--json {destination}: folder {path.resolve().parent} does not exist")
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text + "\n")
+    partial.replace(path)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("shots", type=Path, metavar="SHOTS", help="a shot folder or dataset with truth/")
+    parser.add_argument("pred", type=Path, nargs="?", metavar="PRED", help="the coloured frames (colorize's OUT)")
+    parser.add_argument("--baseline", action="append", choices=BASELINES, default=[],
+                        help="also score a baseline: nearest (copy the nearest keyframe) or bucket (paint bucket); repeatable")
+    parser.add_argument("--name", default=None, help="the table's name for PRED (default: its folder name)")
+    parser.add_argument("--json", default=None, metavar="FILE", help="also write the figures as JSON (- for stdout)")
+
+
+def run(args: argparse.Namespace) -> None:
+    from lineart_color import colorizers
+
+    if args.pred is None and not args.baseline:
+        raise UserError("PRED: give a folder of coloured frames, or at least one --baseline")
+    shots, single = read_truth_shots(args.shots)
+    predictions = {}
+    if args.pred is not None:
+        folder_of = (lambda shot: args.pred) if single else (lambda shot: args.pred / shot.path.name)
+        for shot in shots:  # check every prediction file before scoring anything
+            read_predictions(shot, folder_of(shot))
+        predictions[args.name or args.pred.name] = lambda shot: read_predictions(shot, folder_of(shot))
+    makers = {"nearest": colorizers.NearestKeyframe, "bucket": colorizers.PaintBucket}
+    for baseline in dict.fromkeys(args.baseline):
+        colorizer = makers[baseline]()
+        predictions[baseline] = lambda shot, colorizer=colorizer: colorizers.colorize_shot(shot, colorizer)
+    results = evaluate(shots, predictions)
+    print(f"{len(shots)} shot(s); keyframes are not scored; flat acc: painted pixels within deltaE 10 of the truth")
+    print(format_table(results))
+    if args.json:
+        write_json(results, args.json)
+
+
+def add_parser(commands) -> None:
+    add_command(commands, "evaluate", "score coloured frames (and baselines) against the truth", add_arguments, run)
+
+
+def main(argv=None) -> int:
+    return standalone_main("evaluate", __doc__, add_arguments, run, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Finding and loading trained networks: a .keras file, a training run directory, or the bundled default.
+
+The package ships a trained small Colour Transform Network (and a temporal network when
+one was trained); lineart_color/weights/MODEL_CARD.md says how each was made.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lineart_color.errors import UserError
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+BUNDLED = {
+    "ctn": WEIGHTS_DIR / "color_transform_small.keras",
+    "tcn": WEIGHTS_DIR / "temporal_small.keras",
+}
+KIND_NAMES = {"ctn": "Colour Transform Network", "tcn": "Temporal Constraint Network"}
+
+
+def model_file(path: str | Path | None, kind: str, flag: str) -> Path:
+    """The .keras file for `path` (a file, or a run directory holding generator.keras); the bundled one for None."""
+    if path is None:
+        bundled = BUNDLED[kind]
+        if not bundled.is_file():
+            raise UserError(f"{flag}: no bundled {KIND_NAMES[kind]} ships with this version; give one with {flag}")
+        return bundled
+    path = Path(path)
+    if path.is_dir():
+        path = path / "generator.keras"
+    if not path.is_file():
+        raise UserError(f"{path}: no such model file ({flag} takes a .keras file or a training run directory)")
+    return path
+
+
+def _model_class(kind: str):
+    if kind == "ctn":
+        from lineart_color.models.color_transform import ColorTransformNetwork
+
+        return ColorTransformNetwork
+    from lineart_color.models.temporal import TemporalConstraintNetwork
+
+    return TemporalConstraintNetwork
+
+
+def load_network(path: str | Path | None, kind: str, flag: str = "--model"):
+    """Load a trained network of `kind` ("ctn" or "tcn"), failing with one line for a bad or mismatched file."""
+    import keras
+
+    import lineart_color.models.color_transform  # noqa: F401  (registers the classes for deserialisation)
+    import lineart_color.models.temporal  # noqa: F401
+
+    file = model_file(path, kind, flag)
+    try:
+        model = keras.saving.load_model(file, compile=False)
+    except Exception as error:  # Keras raises many types for foreign or damaged files
+        reason = str(error).splitlines()[0][:160] if str(error) else type(error).__name__
+        raise UserError(f"{file}: not a loadable Keras model file ({reason})") from None
+    expected = _model_class(kind)
+    if not isinstance(model, expected):
+        raise UserError(f"{file}: holds a {type(model).__name__}, but {flag} needs a {KIND_NAMES[kind]}")
+    return model

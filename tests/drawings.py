@@ -1,0 +1,19 @@
+"""Hand-made line art with known answers, shared by several test files."""
+
+import numpy as np
+
+
+def two_boxes(height=30, width=44, left_a=3, left_b=24, gap_in_b=False):
+    """Line art of two 14x14 outlined boxes and their flat colours (red, blue) on white."""
+    line = np.ones((height, width), np.float32)
+    colour = np.ones((height, width, 3), np.float32)
+    for left, paint in ((left_a, (0.9, 0.1, 0.1)), (left_b, (0.1, 0.2, 0.9))):
+        colour[8:22, left:left + 14] = paint
+        for image in (line, colour):
+            image[8:22, left] = 0.0
+            image[8:22, left + 13] = 0.0
+            image[8, left:left + 14] = 0.0
+            image[21, left:left + 14] = 0.0
+    if gap_in_b:
+        line[14:16, left_b] = 1.0  # a 2 px break in the second box's outline
+    return line, colour

@@ -1,0 +1,170 @@
+"""`lineart-color colorize` end to end on tiny shots, with every bad input it must refuse."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from lineart_color.cli import main
+from lineart_color.data.images import read_image, write_image
+from lineart_color.data.shots import frame_names, write_shot
+from drawings import two_boxes
+
+
+@pytest.fixture(scope="module")
+def model_files(tmp_path_factory):
+    """Untrained small colour and temporal networks saved as .keras files."""
+    import keras
+
+    from lineart_color.models.color_transform import ColorTransformNetwork
+    from lineart_color.models.temporal import TemporalConstraintNetwork
+
+    keras.utils.set_random_seed(0)
+    folder = tmp_path_factory.mktemp("models")
+    ctn = ColorTransformNetwork("small", name="ctn").ensure_built()
+    ctn.save(folder / "ctn.keras")
+    tcn = TemporalConstraintNetwork("small", name="tcn")
+    tcn(np.zeros((1, 3, 16, 16, 4), np.float32))
+    tcn.save(folder / "tcn.keras")
+    (folder / "broken.keras").write_text("not a model")
+    return folder
+
+
+def box_shot(folder, frames=5, keyframes=(0, 4), height=30, width=44, step=1):
+    """Two outlined boxes moving right by `step` px a frame; truth for every frame."""
+    names = frame_names(frames)
+    pairs = [two_boxes(height, width, left_a=3 + step * t, left_b=24 + step * t) for t in range(frames)]
+    colours = {names[i]: pairs[i][1] for i in keyframes}
+    return write_shot(folder, names, [line for line, _ in pairs], colours, [colour for _, colour in pairs])
+
+
+def written(out):
+    return sorted(path.name for path in out.iterdir())
+
+
+def leftovers(parent):
+    return [path.name for path in parent.iterdir() if ".partial" in path.name]
+
+
+def test_nearest_copies_keyframes_and_fills_every_frame(tmp_path, capsys):
+    shot, out = box_shot(tmp_path / "shot"), tmp_path / "out"
+    assert main(["colorize", str(shot), "--out", str(out), "--method", "nearest"]) == 0
+    assert written(out) == [f"{name}.png" for name in frame_names(5)]
+    np.testing.assert_array_equal(read_image(out / "0001.png"), read_image(shot / "color" / "0000.png"))
+    np.testing.assert_array_equal(read_image(out / "0003.png"), read_image(shot / "color" / "0004.png"))
+    assert "3/3 frames" in capsys.readouterr().err  # progress over the frames to colour
+
+
+@pytest.mark.parametrize("method", ["bucket", "nearest"])
+def test_flat_and_bucket_recover_the_known_answer(tmp_path, method):
+    """Boxes move 1 px a frame: each region's one right colour is known, and --flat must find it."""
+    shot, out = box_shot(tmp_path / "shot"), tmp_path / "out"
+    assert main(["colorize", str(shot), "--out", str(out), "--method", method, "--flat"]) == 0
+    for name in frame_names(5):
+        line = read_image(shot / "line" / f"{name}.png", "L")
+        inside = line > 0.5
+        np.testing.assert_allclose(read_image(out / f"{name}.png")[inside],
+                                   read_image(shot / "truth" / f"{name}.png")[inside], atol=1 / 255)
+
+
+@pytest.mark.slow
+def test_network_colours_any_frame_size_and_keeps_keyframes(tmp_path, model_files):
+    shot = box_shot(tmp_path / "shot", frames=4, keyframes=(0,), height=27, width=45)  # not multiples of 8
+    out = tmp_path / "out"
+    assert main(["colorize", str(shot), "--out", str(out), "--model", str(model_files / "ctn.keras"),
+                 "--batch-size", "2"]) == 0
+    frames = [read_image(out / f"{name}.png") for name in frame_names(4)]
+    assert all(frame.shape == (27, 45, 3) for frame in frames)
+    np.testing.assert_array_equal(frames[0], read_image(shot / "color" / "0000.png"))
+
+
+@pytest.mark.slow
+def test_temporal_refinement_and_a_dataset_of_shots(tmp_path, model_files):
+    dataset = tmp_path / "shots"
+    box_shot(dataset / "a", frames=3, keyframes=(0, 2), height=32, width=48)
+    box_shot(dataset / "b", frames=4, keyframes=(1,), height=24, width=48)
+    out = tmp_path / "out"
+    assert main(["colorize", str(dataset), "--out", str(out), "--method", "ctn+tcn",
+                 "--model", str(model_files / "ctn.keras"), "--temporal", str(model_files / "tcn.keras")]) == 0
+    assert written(out / "a") == ["0000.png", "0001.png", "0002.png"]
+    assert read_image(out / "b" / "0003.png").shape == (24, 48, 3)
+
+
+def test_the_network_sees_the_nearest_keyframe_before_and_after(tmp_path):
+    from lineart_color.colorizers import FrameInputs
+    from lineart_color.data.shots import read_shot
+
+    shot = read_shot(box_shot(tmp_path / "shot", frames=7, keyframes=(1, 5), height=24, width=48))
+    assert shot.nearest_keyframes("0000") == ("0001",)
+    assert shot.nearest_keyframes("0003") == ("0001", "0005")
+    assert shot.nearest_keyframes("0005") == ("0005",)
+    inputs = FrameInputs(shot, "0006")  # only a keyframe before: it is given twice
+    np.testing.assert_array_equal(inputs.ref_color[0], inputs.ref_color[1])
+    assert inputs.line.shape == (24, 48, 1) and inputs.ref_distance.shape == (2, 24, 48, 1)
+
+
+def corrupt_png(shot):
+    (shot / "line" / "0002.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+
+
+def resized_line(shot):
+    write_image(shot / "line" / "0001.png", np.ones((10, 10)))
+
+
+def no_keyframes(shot):
+    for path in (shot / "color").iterdir():
+        path.unlink()
+
+
+@pytest.mark.parametrize("damage, message", [
+    (no_keyframes, "needs at least 1 coloured frame"),
+    (resized_line, "size 10x10 differs"),
+    (corrupt_png, "0002.png: "),
+])
+def test_bad_shots_fail_with_one_line_and_write_nothing(tmp_path, capsys, damage, message):
+    shot = box_shot(tmp_path / "shot")
+    damage(shot)
+    assert main(["colorize", str(shot), "--out", str(tmp_path / "out"), "--method", "bucket"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert message in error and len(error.splitlines()) == 1 and error.startswith("lineart-color: error:")
+    assert not (tmp_path / "out").exists() and not leftovers(tmp_path)
+
+
+def test_unwritable_or_used_out_is_refused(tmp_path, capsys):
+    shot = box_shot(tmp_path / "shot")
+    (tmp_path / "a_file").write_text("x")
+    assert main(["colorize", str(shot), "--out", str(tmp_path / "a_file" / "out"), "--method", "bucket"]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "keep.txt").write_text("x")
+    assert main(["colorize", str(shot), "--out", str(tmp_path / "used"), "--method", "bucket"]) == 2
+    assert "already exists and is not empty" in capsys.readouterr().err
+    assert written(tmp_path / "used") == ["keep.txt"]
+
+
+@pytest.mark.parametrize("model, message", [
+    ("broken.keras", "broken.keras: not a loadable Keras model file"),
+    ("tcn.keras", "tcn.keras: holds a TemporalConstraintNetwork, but --model needs a Colour Transform Network"),
+    ("missing.keras", "missing.keras: no such model file"),
+])
+def test_bad_model_files_are_refused_before_any_work(tmp_path, capsys, model_files, model, message):
+    shot = box_shot(tmp_path / "shot")
+    assert main(["colorize", str(shot), "--out", str(tmp_path / "out"), "--model", str(model_files / model)]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_flag_mistakes(tmp_path, capsys):
+    shot = box_shot(tmp_path / "shot")
+    assert main(["colorize", str(shot), "--out", str(tmp_path / "o"), "--method", "bucket", "--model", "x"]) == 2
+    assert "--method bucket uses no network" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["colorize", str(shot), "--out", str(tmp_path / "o"), "--method", "magic"])
+    assert main(["colorize", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]) == 2
+    assert "nowhere: no such dataset folder" in capsys.readouterr().err
+
+
+def test_a_grey_keyframe_png_is_read_as_colour(tmp_path):
+    shot = box_shot(tmp_path / "shot")
+    Image.open(shot / "color" / "0000.png").convert("L").save(shot / "color" / "0000.png")
+    assert main(["colorize", str(shot), "--out", str(tmp_path / "out"), "--method", "nearest"]) == 0
+    assert read_image(tmp_path / "out" / "0001.png").shape == (30, 44, 3)

@@ -1,0 +1,79 @@
+"""`lineart-color evaluate`: figures against the truth, baselines, JSON, and bad input."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from lineart_color.cli import main
+from lineart_color.data.images import write_image
+
+from test_colorize import box_shot
+
+
+def copy_truth(shot, out):
+    shutil.copytree(shot / "truth", out)
+    return out
+
+
+def test_perfect_prediction_and_both_baselines(tmp_path, capsys):
+    shot = box_shot(tmp_path / "shot", width=56, step=3)
+    pred = copy_truth(shot, tmp_path / "perfect")
+    report = tmp_path / "scores.json"
+    assert main(["evaluate", str(shot), str(pred), "--baseline", "nearest", "--baseline", "bucket",
+                 "--json", str(report)]) == 0
+    table = capsys.readouterr().out
+    assert "perfect" in table and "nearest" in table and "bucket" in table
+    scores = json.loads(report.read_text())
+    assert scores["perfect"]["frames"] == 3  # 5 frames, 2 of them keyframes
+    assert scores["perfect"]["flat_accuracy"] == 1.0 and scores["perfect"]["psnr"] is None  # inf -> null
+    assert scores["perfect"]["flicker"] == pytest.approx(scores["truth"]["flicker"])
+    assert scores["bucket"]["flat_accuracy"] == 1.0  # 3 px motion: the paint bucket finds every region
+    assert 0.0 < scores["nearest"]["flat_accuracy"] < 1.0  # the copied boxes sit 3-6 px off
+    assert scores["nearest"]["psnr"] < 40
+
+
+def test_a_wrong_colour_is_scored_by_hand(tmp_path):
+    shot = box_shot(tmp_path / "shot", frames=3, keyframes=(0, 2))
+    pred = copy_truth(shot, tmp_path / "pred")
+    truth = np.asarray(__import__("PIL.Image").Image.open(pred / "0001.png"), np.float32) / 255
+    red = np.all(np.abs(truth - [0.9, 0.1, 0.1]) < 0.01, axis=-1)
+    truth[red] = (0.1, 0.9, 0.1)  # the red box painted green: half of the painted pixels wrong
+    write_image(pred / "0001.png", truth)
+    report = tmp_path / "s.json"
+    assert main(["evaluate", str(shot), str(pred), "--json", str(report)]) == 0
+    # each box has 12x12 inside pixels, of which the 8x8 further than 2 px from the outline are scored
+    assert json.loads(report.read_text())["pred"]["flat_accuracy"] == pytest.approx(0.5)
+
+
+def test_a_dataset_reads_pred_per_shot(tmp_path, capsys):
+    dataset = tmp_path / "shots"
+    for name in ("a", "b"):
+        box_shot(dataset / name, frames=3, keyframes=(0,))
+        copy_truth(dataset / name, tmp_path / "pred" / name)
+    assert main(["evaluate", str(dataset), str(tmp_path / "pred"), "--json", "-"]) == 0
+    out = capsys.readouterr().out
+    assert json.loads(out[out.index("{"):])["pred"]["frames"] == 4
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda shot, pred: (pred / "0001.png").unlink(), "0001.png: missing prediction for frame '0001'"),
+    (lambda shot, pred: write_image(pred / "0002.png", np.ones((5, 5, 3))), "0002.png: size 5x5 differs"),
+    (lambda shot, pred: shutil.rmtree(shot / "truth"), "missing folder (evaluation needs every frame's truth)"),
+    (lambda shot, pred: shutil.rmtree(pred), "no such prediction folder"),
+])
+def test_bad_input_fails_with_one_line(tmp_path, capsys, damage, message):
+    shot = box_shot(tmp_path / "shot")
+    pred = copy_truth(shot, tmp_path / "pred")
+    damage(shot, pred)
+    assert main(["evaluate", str(shot), str(pred), "--json", str(tmp_path / "s.json")]) == 2
+    error = capsys.readouterr().err.strip()
+    assert message in error and len(error.splitlines()) == 1
+    assert not (tmp_path / "s.json").exists()
+
+
+def test_nothing_to_score_is_a_flag_error(tmp_path, capsys):
+    shot = box_shot(tmp_path / "shot")
+    assert main(["evaluate", str(shot)]) == 2
+    assert "PRED: give a folder" in capsys.readouterr().err

@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+
+from lineart_color import regions
+
+from drawings import two_boxes
+
+
+def test_regions_of_closed_outlines():
+    line, _ = two_boxes()
+    labels, count = regions.label_regions(line, gap=0)
+    assert count == 3  # paper, the inside of each box
+    assert labels[0, 0] != labels[15, 10] != labels[15, 30]
+    assert (labels[line < 0.5] == 0).all()
+
+
+def test_gap_closing_keeps_a_broken_outline_closed():
+    line, _ = two_boxes(gap_in_b=True)
+    _, leaking = regions.label_regions(line, gap=0)
+    labels, closed = regions.label_regions(line, gap=2)
+    assert leaking == 2 and closed == 3
+    assert labels[15, 30] != labels[0, 0]
+    assert (labels[line >= 0.5] > 0).all()  # every non-line pixel went back to a region
+
+
+def test_region_medians():
+    labels = np.array([[1, 1, 2], [1, 0, 2]])
+    image = np.zeros((2, 3, 3), np.float32)
+    image[0, 0], image[0, 1], image[1, 0] = 0.2, 0.4, 0.9
+    image[:, 2] = 0.7
+    medians = regions.region_medians(labels, 2, image)
+    np.testing.assert_allclose(medians[1:], [[0.4] * 3, [0.7] * 3])
+
+
+def test_paint_bucket_follows_moving_regions():
+    key_line, key_colour = two_boxes(left_a=3, left_b=24)
+    target_line, target_truth = two_boxes(left_a=5, left_b=27)  # both boxes moved right
+    coloured = regions.paint_bucket(target_line, [(key_line, key_colour)])
+    inside = target_line > 0.5
+    np.testing.assert_allclose(coloured[inside], target_truth[inside], atol=1e-6)
+
+
+def test_palette_merges_repeated_colours():
+    key_line, key_colour = two_boxes()
+    palette = regions.keyframe_palette([(key_line, key_colour), (key_line, key_colour)])
+    assert len(palette) == 3  # white, red, blue, once each
+    np.testing.assert_allclose(regions.snap_to_palette(np.array([[0.8, 0.2, 0.15]]), palette), [[0.9, 0.1, 0.1]])
+
+
+def test_flatten_turns_a_noisy_prediction_into_clean_cel_colour():
+    line, truth = two_boxes()
+    noisy = np.clip(truth + np.random.default_rng(0).normal(0, 0.08, truth.shape), 0, 1).astype(np.float32)
+    noisy[15, 15] = (0.1, 0.9, 0.1)  # a stray green pixel inside the red box
+    flat = regions.flatten(noisy, line, regions.keyframe_palette([(line, truth)]))
+    inside = line > 0.5
+    np.testing.assert_allclose(flat[inside], truth[inside], atol=1e-6)
+    np.testing.assert_array_equal(flat[~inside], noisy[~inside])  # line pixels keep the prediction
+
+
+def test_paint_bucket_needs_a_keyframe():
+    with pytest.raises(ValueError, match="at least one keyframe"):
+        regions.paint_bucket(np.ones((8, 8)), [])
