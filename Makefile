@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The browser side (export/): npm packages from the lock file, and Debian's Chromium for the page tests.
+NPM_STAMP := export/node_modules/.installed
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: demo test bench clean
 
@@ -13,15 +16,24 @@ $(STAMP): requirements.txt setup.cfg pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.txt -e ".[dev]"
 	touch $@
 
+$(NPM_STAMP): export/package.json export/package-lock.json
+	npm ci --prefix export --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(CHROMIUM):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
 demo: $(STAMP)
 	$(PY) -m lineart_color.demo
 
-test: $(STAMP)
+test: $(STAMP) $(NPM_STAMP) $(CHROMIUM)
 	$(PY) -m pytest
 
-bench: $(STAMP)
+bench: $(STAMP) $(NPM_STAMP) $(CHROMIUM)
 	$(PY) benchmarks/bench_data.py
 	$(PY) benchmarks/bench_ctn.py
+	$(PY) benchmarks/bench_export.py
 
 clean:
-	rm -rf $(VENV) demo_output
+	rm -rf $(VENV) demo_output export/node_modules

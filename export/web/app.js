@@ -1,0 +1,218 @@
+// The page: file pickers and drop zones in, coloured frame and PNG download out.
+// `tf` is the global from vendor/tfjs/tf.min.js. Query parameters: ?model=URL (a folder
+// written by `lineart-color export`, default model/) and ?backend=wasm|webgl|cpu (default wasm).
+// In the Electron app, window.lineartColor (preload.js) adds the whole-shot panel.
+
+/* global tf */
+
+import { colorize, colourToRgba } from './colorize.js';
+import { colourShot } from './shot.js';
+
+const params = new URLSearchParams(window.location.search);
+const MODEL_URL = new URL(params.get('model') || 'model/', window.location.href);
+const BACKEND = params.get('backend') || 'wasm';
+const KEY_SLOTS = [['slot-key0-color', 'slot-key0-line'], ['slot-key1-color', 'slot-key1-line']];
+
+const $ = (selector) => document.querySelector(selector);
+const state = { model: null, manifest: null, frames: {}, names: {}, shot: null, busy: false };
+
+/** Status line and progress bar; a fraction of null shows an indeterminate bar. */
+function setStatus(text, stage, fraction = null) {
+  const status = $('#status');
+  status.textContent = text;
+  status.dataset.state = stage;
+  const bar = $('#progress');
+  if (fraction === null) {
+    bar.removeAttribute('value');
+  } else {
+    bar.value = fraction;
+  }
+}
+
+/** A picked or dropped file -> {data, width, height}, pixels exactly as stored (no colour management). */
+async function decodeImage(blob, name) {
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  } catch {
+    throw new Error(`${name}: not a readable PNG or JPEG image`);
+  }
+  const canvas = document.createElement('canvas');
+  canvas.width = bitmap.width;
+  canvas.height = bitmap.height;
+  const context = canvas.getContext('2d', { willReadFrequently: true });
+  context.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  return context.getImageData(0, 0, canvas.width, canvas.height);
+}
+
+function showFrame(canvas, frame) {
+  canvas.width = frame.width;
+  canvas.height = frame.height;
+  canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(frame.data), frame.width), 0, 0);
+}
+
+async function encodePng(frame) {
+  const canvas = document.createElement('canvas');
+  showFrame(canvas, frame);
+  const blob = await new Promise((resolve) => { canvas.toBlob(resolve, 'image/png'); });
+  return new Uint8Array(await blob.arrayBuffer());
+}
+
+async function startBackend() {
+  if (BACKEND === 'wasm') {
+    tf.wasm.setWasmPaths(new URL('vendor/tfjs-backend-wasm/', window.location.href).href);
+  }
+  if (!(await tf.setBackend(BACKEND))) {
+    await tf.setBackend('cpu');
+  }
+  await tf.ready();
+}
+
+function describeModel(manifest, backend) {
+  const size = manifest.input_size
+    ? `${manifest.input_size.width}x${manifest.input_size.height} px (other sizes are resized)`
+    : `any size (padded to a multiple of ${manifest.size_multiple})`;
+  const megabytes = (manifest.tfjs.bytes / 1e6).toFixed(1);
+  return `Model: ${manifest.model.kind}, ${manifest.model.ctn_preset} preset, ${size}, `
+    + `${manifest.tfjs.weights} weights (${megabytes} MB), TF.js ${backend} backend.`;
+}
+
+async function loadModel() {
+  await startBackend();
+  const response = await fetch(new URL('manifest.json', MODEL_URL));
+  if (!response.ok) {
+    throw new Error(`${new URL('manifest.json', MODEL_URL)}: ${response.status}; is this an export folder?`);
+  }
+  state.manifest = await response.json();
+  state.model = await tf.loadGraphModel(new URL(state.manifest.tfjs.path, MODEL_URL).href, {
+    onProgress: (fraction) => setStatus(`Loading the model… ${Math.round(fraction * 100)}%`, 'loading', fraction),
+  });
+  $('#model-info').textContent = describeModel(state.manifest, tf.getBackend());
+  setStatus('Model ready. Choose the frames.', 'ready', 0);
+}
+
+function keyframes() {
+  return KEY_SLOTS
+    .filter(([color, line]) => state.frames[color] || state.frames[line])
+    .map(([color, line]) => ({ color: state.frames[color], line: state.frames[line] }));
+}
+
+function updateButtons() {
+  const ready = state.model && !state.busy;
+  $('#run').disabled = !(ready && state.frames['slot-line'] && keyframes().length);
+  $('#run-shot').disabled = !(ready && state.shot);
+}
+
+async function takeFile(slot, file) {
+  if (!file) {
+    return;
+  }
+  try {
+    const frame = await decodeImage(file, file.name);
+    state.frames[slot.id] = frame;
+    state.names[slot.id] = file.name;
+    let preview = slot.querySelector('canvas');
+    if (!preview) {
+      preview = slot.appendChild(document.createElement('canvas'));
+      slot.appendChild(document.createElement('span')).className = 'name';
+    }
+    showFrame(preview, frame);
+    slot.querySelector('.name').textContent = `${file.name} (${frame.width}x${frame.height})`;
+    slot.classList.add('filled');
+  } catch (error) {
+    setStatus(error.message, 'error', 0);
+  }
+  updateButtons();
+}
+
+function wireSlot(slot) {
+  const input = slot.querySelector('input');
+  input.addEventListener('change', () => takeFile(slot, input.files[0]));
+  for (const type of ['dragenter', 'dragover']) {
+    slot.addEventListener(type, (event) => {
+      event.preventDefault();
+      slot.classList.add('dragging');
+    });
+  }
+  slot.addEventListener('dragleave', () => slot.classList.remove('dragging'));
+  slot.addEventListener('drop', (event) => {
+    event.preventDefault();
+    slot.classList.remove('dragging');
+    takeFile(slot, event.dataTransfer.files[0]);
+  });
+}
+
+/** Run `work` with the buttons off and a ticking status line; errors end up in the status. */
+async function busy(label, work) {
+  state.busy = true;
+  updateButtons();
+  const started = performance.now();
+  const elapsed = $('#elapsed');
+  const tick = setInterval(() => {
+    elapsed.textContent = `${((performance.now() - started) / 1000).toFixed(0)} s`;
+  }, 500);
+  setStatus(`${label}…`, 'running');
+  try {
+    await work();
+  } catch (error) {
+    setStatus(error.message, 'error', 0);
+  } finally {
+    clearInterval(tick);
+    elapsed.textContent = '';
+    state.busy = false;
+    updateButtons();
+  }
+}
+
+async function colourOnce() {
+  const line = state.frames['slot-line'];
+  const result = await colorize(tf, state.model, state.manifest, line, keyframes());
+  const frame = { data: colourToRgba(tf, result.colour), width: result.width, height: result.height };
+  result.colour.dispose();
+  const canvas = $('#result');
+  showFrame(canvas, frame);
+  canvas.dataset.seconds = result.seconds.toFixed(3);
+  const link = $('#download');
+  URL.revokeObjectURL(link.href);
+  link.href = URL.createObjectURL(new Blob([await encodePng(frame)], { type: 'image/png' }));
+  link.download = `${state.names['slot-line'].replace(/\.[^.]*$/, '')}_color.png`;
+  link.hidden = false;
+  setStatus(`Coloured in ${result.seconds.toFixed(2)} s (${tf.getBackend()}).`, 'done', 1);
+}
+
+/** Electron only: the whole-shot panel, through the preload bridge. */
+function wireShotPanel(bridge) {
+  $('#shot-panel').hidden = false;
+  $('#open-shot').addEventListener('click', async () => {
+    const shot = await bridge.openShot();
+    if (shot) {
+      state.shot = shot;
+      $('#shot-info').textContent = `${shot.name}: ${shot.frames.length} frames, keyframes ${shot.keyframes.join(', ')}`;
+    }
+    updateButtons();
+  });
+  $('#run-shot').addEventListener('click', async () => {
+    const folder = await bridge.chooseOutputFolder();
+    if (!folder) {
+      return;
+    }
+    await busy('Colouring the shot', async () => {
+      const readFrame = async (kind, name) => decodeImage(new Blob([await bridge.readFrame(kind, name)]),
+        `${kind}/${name}`);
+      const onProgress = (done, total, name) => setStatus(
+        `Coloured ${done} of ${total} frames (last: ${name}).`, 'running', done / total);
+      const seconds = await colourShot(tf, state.model, state.manifest, state.shot,
+        { readFrame, encodePng, save: bridge.saveFrame, onProgress });
+      const mean = seconds.reduce((a, b) => a + b, 0) / seconds.length;
+      setStatus(`Saved ${seconds.length} frames to ${folder} (${mean.toFixed(2)} s per frame).`, 'done', 1);
+    });
+  });
+}
+
+document.querySelectorAll('.slot').forEach(wireSlot);
+$('#run').addEventListener('click', () => busy('Colouring', colourOnce));
+if (window.lineartColor) {
+  wireShotPanel(window.lineartColor);
+}
+loadModel().then(updateButtons, (error) => setStatus(`Could not load the model: ${error.message}`, 'error', 0));

@@ -1,0 +1,57 @@
+"""The serving function that `export` writes: line art and references in, colour out.
+
+    colorize(line [B, H, W, 1], ref_color [B, K, H, W, 3], ref_line [B, K, H, W, 1]) -> {"color": [B, H, W, 3]}
+
+All values are float32 in [0, 1]; line art is grey, dark lines on white paper; H and W are
+multiples of 8; K >= 1 painted keyframes of the same shot. Distance fields are computed
+inside the graph (data/distance_graph.py), so clients send only images. With a temporal
+network the colour network's output is refined in the window (first reference, output,
+last reference), as colorize's ctn+tcn method does; with one reference it stands on both sides.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from lineart_color.data.distance_graph import distance_field_graph
+
+SIGNATURE_NAME = "colorize"
+OUTPUT_NAME = "color"
+
+
+def input_signature(height: int | None, width: int | None) -> list[tf.TensorSpec]:
+    """Batch and reference count are always free; H and W are fixed, or free when None."""
+    return [
+        tf.TensorSpec((None, height, width, 1), tf.float32, name="line"),
+        tf.TensorSpec((None, None, height, width, 3), tf.float32, name="ref_color"),
+        tf.TensorSpec((None, None, height, width, 1), tf.float32, name="ref_line"),
+    ]
+
+
+def reference_distance_fields(ref_line):
+    """[B, K, H, W, 1] -> distance fields of the same shape (references are folded into the batch)."""
+    shape = tf.shape(ref_line)
+    folded = tf.reshape(ref_line, tf.concat([[-1], shape[2:]], axis=0))
+    return tf.reshape(distance_field_graph(folded), shape)
+
+
+def temporal_window(color, line, ref_color, ref_line):
+    """The temporal network's input [B, 3, H, W, 4]: (first reference, target, last reference)."""
+    frame = lambda c, l: tf.concat([c, l], axis=-1)
+    return tf.stack([frame(ref_color[:, 0], ref_line[:, 0]), frame(color, line),
+                     frame(ref_color[:, -1], ref_line[:, -1])], axis=1)
+
+
+def make_colorize_fn(color_network, temporal_network=None):
+    """The endpoint function; both networks run in inference mode."""
+
+    def colorize(line, ref_color, ref_line):
+        inputs = {"line": line, "distance": distance_field_graph(line), "ref_color": ref_color,
+                  "ref_line": ref_line, "ref_distance": reference_distance_fields(ref_line)}
+        color = color_network(inputs, training=False)["color"]
+        if temporal_network is not None:
+            window = temporal_window(color, line, ref_color, ref_line)
+            color = temporal_network(window, training=False)[:, 1]
+        return {OUTPUT_NAME: color}
+
+    return colorize
