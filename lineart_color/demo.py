@@ -1,9 +1,10 @@
-"""`make demo` (`python -m lineart_color.demo`): what the project can do today, end to end.
+"""`make demo` (`python -m lineart_color.demo`): the main job, end to end, on fresh OpenMoji val shots.
 
-Renders OpenMoji val shots in the evaluation layout (keyframes first and last), shows each
-shot's colour, line art, line art re-extracted from colour (XDoG), and distance field in a
-contact sheet and GIFs, draws a batch of training triplets through the tf.data pipeline,
-and says which parts are not built yet.
+Renders val-split shots with keyframes first and last, colours them with the bundled
+network (as is, and flattened to the keyframes' palette, and with the temporal network
+when one ships), writes per-frame PNGs, a contact sheet (line | output | truth) and an
+animated GIF per shot, and prints the evaluation table against the two floors: copying
+the nearest keyframe and the classical paint bucket.
 """
 
 from __future__ import annotations
@@ -11,97 +12,99 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-import time
 from pathlib import Path
 
-import numpy as np
-
 from lineart_color.cli import positive_int, run_guarded
-from lineart_color.data import openmoji
-from lineart_color.data.distance import distance_field
-from lineart_color.data.lineart import extract_lines
-from lineart_color.data.shots import list_dataset, read_shot
-from lineart_color.data.staging import staged_output_dir
-from lineart_color.progress import Progress
-from lineart_color.quiet import import_tensorflow
-from lineart_color.visualize import contact_sheet, write_gif
-
-NOT_YET = (
-    ("colorize with a bundled trained model (the network and `train` exist; nothing is trained yet)", "issue 5"),
-    ("a trained temporal network and its measured effect (the network and stage-2 training exist)", "issue 4"),
-    ("evaluate against the nearest-keyframe and paint-bucket baselines", "issue 5"),
-    ("export to SavedModel / TF.js and the browser page", "issue 6"),
-)
 
 
-def write_shot_pictures(shot_dir: Path, pictures: Path) -> None:
-    """Contact sheet (colour | line | XDoG from colour | distance field) and GIFs for one shot."""
-    shot = read_shot(shot_dir)
-    colors = [shot.truth(name) for name in shot.names]
-    lines = [shot.line(name) for name in shot.names]
-    extracted = [extract_lines(color, "xdog") for color in colors]
-    fields = [distance_field(line) for line in lines]
-    sheet = contact_sheet(
-        [colors, lines, extracted, fields],
-        ["colour (keyframes: first, last)", "line art", "XDoG lines from colour", "distance field"],
-    )
-    sheet.save(pictures / f"{shot_dir.name}_sheet.png")
-    write_gif(colors, pictures / f"{shot_dir.name}_color.gif")
-    write_gif(lines, pictures / f"{shot_dir.name}_line.gif")
+def render_val_shots(folder: Path, count: int, frames: int, size: int, seed: int) -> None:
+    from lineart_color.data import openmoji
+    from lineart_color.progress import Progress
+
+    codes = openmoji.emoji_codes("val")
+    folder.mkdir(parents=True)
+    print(f"rendering {count} OpenMoji val shots of {frames} frames at {size}px (keyframes: first and last)")
+    with Progress(count, "shots") as progress:
+        for index in range(count):
+            shot = openmoji.MojiShot.sample(openmoji.shot_rng(seed, index), codes, frames, size)
+            openmoji.write_moji_shot(folder / f"shot_{index:04d}", shot, keyframes=[0, frames - 1])
+            progress.advance()
 
 
-def write_triplet_batch(pictures: Path) -> float:
-    """Draw one batch of training triplets from OpenMoji on the fly; returns seconds taken."""
-    from lineart_color.data.pipeline import TripletConfig, triplet_dataset
+def demo_methods() -> dict:
+    """name -> colourer: the bundled networks (those that ship) and the two floors."""
+    from lineart_color.colorize import make_colorizer
+    from lineart_color.model_files import BUNDLED
 
-    started = time.monotonic()
-    batch = next(iter(triplet_dataset("moji", 4, TripletConfig(height=192, width=256, seed=0))))
-    rows = [
-        [*batch["color"][i].numpy(), *batch["line"][i].numpy(), *batch["distance"][i].numpy()]
-        for i in range(4)
-    ]
-    contact_sheet(rows, [f"triplet {i}: colour x3 | line x3 | distance x3" for i in range(4)]).save(
-        pictures / "training_triplets.png"
-    )
-    return time.monotonic() - started
+    methods = {"ctn": make_colorizer("ctn"), "ctn+flat": make_colorizer("ctn", flat=True)}
+    if BUNDLED["tcn"].is_file():
+        methods["ctn+tcn"] = make_colorizer("ctn+tcn")
+    methods["nearest"] = make_colorizer("nearest")
+    methods["bucket"] = make_colorizer("bucket")
+    return methods
+
+
+def write_pictures(shot, colours: dict, folder: Path) -> None:
+    """Frames as PNGs, a contact sheet (line | output | truth) and a GIF of the output."""
+    from lineart_color.data.images import write_image
+    from lineart_color.visualize import contact_sheet, write_gif
+
+    frames = folder / shot.path.name
+    frames.mkdir(parents=True)
+    for name, colour in colours.items():
+        write_image(frames / f"{name}.png", colour)
+    rows = [[shot.line(name) for name in shot.names], list(colours.values()),
+            [shot.truth(name) for name in shot.names]]
+    sheet = contact_sheet(rows, ["line art", f"output ({folder.name}); keyframes first and last", "truth"])
+    sheet.save(folder / f"{shot.path.name}_sheet.png")
+    write_gif(list(colours.values()), folder / f"{shot.path.name}.gif")
 
 
 def run(args: argparse.Namespace) -> None:
+    from lineart_color.colorizers import colorize_shot
+    from lineart_color.data.shots import list_dataset, read_shot
+    from lineart_color.data.staging import staged_output_dir
+    from lineart_color.evaluate import evaluate, format_table
+    from lineart_color.progress import Progress
+
     out = Path(args.out)
     stage_target = out.with_name(out.name + ".new")
     shutil.rmtree(stage_target, ignore_errors=True)
+    methods = demo_methods()
     with staged_output_dir(stage_target) as stage:
-        shots_dir, pictures = stage / "shots", stage / "pictures"
-        pictures.mkdir()
-        codes = openmoji.emoji_codes("val")
-        print(f"rendering {args.shots} OpenMoji val shots of {args.frames} frames at {args.size}px")
-        with Progress(args.shots, "shots") as progress:
-            for index in range(args.shots):
-                shot = openmoji.MojiShot.sample(openmoji.shot_rng(args.seed, index), codes, args.frames, args.size)
-                openmoji.write_moji_shot(shots_dir / f"shot_{index:04d}", shot, keyframes=[0, args.frames - 1])
-                progress.advance()
-        for shot_dir in list_dataset(shots_dir):
-            write_shot_pictures(shot_dir, pictures)
-        seconds = write_triplet_batch(pictures)
-        print(f"drew a batch of 4 training triplets (moji, on the fly) in {seconds:.1f}s")
+        render_val_shots(stage / "shots", args.shots, args.frames, args.size, args.seed)
+        shots = [read_shot(path) for path in list_dataset(stage / "shots")]
+        outputs = {method: {} for method in methods}
+        todo = sum(len(shot.names) - len(shot.keyframes) for shot in shots) * len(methods)
+        print(f"colouring with: {', '.join(methods)}")
+        with Progress(todo, "frames") as progress:
+            for method, colorizer in methods.items():
+                for shot in shots:
+                    outputs[method][shot.path.name] = colorize_shot(shot, colorizer, progress)
+        for method in methods:
+            for shot in shots:
+                write_pictures(shot, outputs[method][shot.path.name], stage / "colored" / method)
+        results = evaluate(shots, {method: (lambda shot, m=method: outputs[m][shot.path.name]) for method in methods})
     shutil.rmtree(out, ignore_errors=True)  # the demo's own folder from an earlier run
     stage_target.rename(out)
+    print(f"\n{len(shots)} val shots, {args.frames} frames at {args.size}px, keyframes first and last; "
+          f"the in-between frames are scored")
+    print(format_table(results))
     print(f"\nshots (line/, color/ keyframes, truth/): {out / 'shots'}")
-    print(f"contact sheets and GIFs:                  {out / 'pictures'}")
-    print("\ntrain the Colour Transform Network: lineart-color train --run-dir runs/ctn --data moji")
-    print("\nnot yet built:")
-    for what, where in NOT_YET:
-        print(f"  - {what}: {where}")
+    print(f"coloured frames, contact sheets, GIFs:   {out / 'colored'}/<method>/")
+    print(f"e.g. {out / 'colored' / 'ctn+flat' / (shots[0].path.name + '_sheet.png')}")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lineart_color.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="demo_output", help="folder for the demo's files (replaced each run)")
-    parser.add_argument("--shots", type=positive_int, default=3)
+    parser.add_argument("--shots", type=positive_int, default=6)
     parser.add_argument("--frames", type=positive_int, default=8)
     parser.add_argument("--size", type=positive_int, default=256)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=1000)
     args = parser.parse_args(argv)
+    from lineart_color.quiet import import_tensorflow
+
     import_tensorflow()
     return run_guarded(run, args, parser.prog)
 

@@ -6,6 +6,7 @@ one was trained); lineart_color/weights/MODEL_CARD.md says how each was made.
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 from lineart_color.errors import UserError
@@ -51,6 +52,8 @@ def load_network(path: str | Path | None, kind: str, flag: str = "--model"):
     import lineart_color.models.temporal  # noqa: F401
 
     file = model_file(path, kind, flag)
+    if not zipfile.is_zipfile(file):  # Keras would report a foreign file as "not found"
+        raise UserError(f"{file}: not a loadable Keras model file (a .keras file is a zip archive; this is not)")
     try:
         model = keras.saving.load_model(file, compile=False)
     except Exception as error:  # Keras raises many types for foreign or damaged files
