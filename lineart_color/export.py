@@ -140,8 +140,8 @@ def export(model: Path, out: Path, temporal: Path | None = None, size: tuple[int
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", type=Path, required=True, metavar="PATH",
-                        help="the colour network: a .keras file or a training run directory")
+    parser.add_argument("--model", type=Path, default=None, metavar="PATH",
+                        help="the colour network: a .keras file or a training run directory (default: the bundled one)")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="new folder for the export")
     parser.add_argument("--temporal", type=Path, default=None, metavar="PATH",
                         help="also refine with this temporal network (.keras file or run directory): ctn+tcn")
