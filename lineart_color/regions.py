@@ -5,9 +5,9 @@ A region is a 4-connected set of non-line pixels (grey >= 0.5): what a paint buc
 - `paint_bucket`: the classical colourer. Each region of the target takes the colour of
   the keyframe region that best matches it in overlap, position and area. No network; the
   floor every learned model must beat, and useful by itself on slow shots.
-- `flatten`: region flattening of a network's prediction. Each region takes one colour,
-  the prediction's median over the region, snapped to the keyframes' palette, so the
-  output is clean cel colour.
+- `flatten`: region flattening of a network's prediction. Each region takes the keyframe
+  palette colour that most of its predicted pixels are close to (a soft vote in CIELAB),
+  so the output is clean cel colour.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ from lineart_color.metrics import rgb_to_lab
 
 FOUR_CONNECTED = ndimage.generate_binary_structure(2, 1)
 PALETTE_MERGE_DELTA_E = 3.0  # keyframe colours closer than this are one paint
+# How sharply a predicted pixel votes for its nearest paint (deltaE76). Chosen on val shots
+# with the bundled network: flat accuracy 0.576 with the region median, 0.625 with this vote.
+VOTE_TEMPERATURE = 5.0
 GAP_FRACTION = 1 / 64  # line breaks up to about 2 x this share of the shorter side are closed (4 px at 256 px)
 
 
@@ -149,17 +152,29 @@ def keyframe_palette(keyframes: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.n
     return np.asarray(palette, np.float32).reshape(-1, 3)
 
 
-def snap_to_palette(colours: np.ndarray, palette: np.ndarray) -> np.ndarray:
-    """[N, 3] -> [N, 3]: each colour replaced by the palette colour nearest in CIELAB."""
-    if len(palette) == 0:
-        return np.asarray(colours, np.float32)
-    distances = np.linalg.norm(rgb_to_lab(colours)[:, None, :] - rgb_to_lab(palette)[None, :, :], axis=-1)
-    return palette[np.argmin(distances, axis=1)]
+def palette_votes(labels: np.ndarray, count: int, image: np.ndarray, palette: np.ndarray,
+                  temperature: float = VOTE_TEMPERATURE) -> np.ndarray:
+    """[count + 1, P]: each region's soft votes for the palette colours (row 0: line pixels).
+
+    Every pixel spreads one vote over the paints, exp(-(deltaE - nearest deltaE) / temperature),
+    normalised, so a pixel between two paints splits its vote and a region's mixed edge
+    pixels cannot outvote its interior.
+    """
+    pixels = rgb_to_lab(np.asarray(image, np.float32).reshape(-1, 3)).astype(np.float32)
+    paints = rgb_to_lab(palette).astype(np.float32)
+    distance = np.linalg.norm(pixels[:, None, :] - paints[None, :, :], axis=-1)
+    weights = np.exp(-(distance - distance.min(axis=1, keepdims=True)) / temperature)
+    weights /= weights.sum(axis=1, keepdims=True)
+    votes = np.zeros((count + 1, len(palette)), np.float64)
+    np.add.at(votes, labels.ravel(), weights)
+    return votes
 
 
 def flatten(prediction: np.ndarray, line: np.ndarray, palette: np.ndarray) -> np.ndarray:
-    """One palette colour per closed region of `line`, chosen from the prediction; lines keep the prediction."""
+    """One palette colour per closed region of `line`, chosen by the prediction's votes; lines keep the prediction."""
+    if len(palette) == 0:
+        return np.asarray(prediction, np.float32)
     labels, count = label_regions(line)
-    colours = snap_to_palette(region_medians(labels, count, prediction)[1:], palette)
+    colours = np.asarray(palette, np.float32)[np.argmax(palette_votes(labels, count, prediction, palette)[1:], axis=1)]
     return np.where(labels[..., None] > 0, np.concatenate([np.zeros((1, 3), np.float32), colours])[labels],
                     np.asarray(prediction, np.float32))

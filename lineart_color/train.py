@@ -22,7 +22,7 @@ FLAG_FIELDS = {
     "model": "model.name", "data": "data.source", "steps": "run.steps", "batch_size": "data.batch_size",
     "size": ("data.height", "data.width"), "references": "model.references",
     "mixed_precision": "run.mixed_precision", "jit": "run.jit", "vgg_weights": "loss.vgg_weights",
-    "seed": "data.seed", "ctn": "model.ctn_run",
+    "seed": "data.seed", "ctn": "model.ctn_run", "init_from": "model.init_from",
 }
 
 
@@ -33,6 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", choices=MODELS, default=None, help="which network to train (default ctn)")
     parser.add_argument("--ctn", default=None, metavar="RUN_DIR",
                         help="with --model tcn: the run directory of the trained colour network (frozen)")
+    parser.add_argument("--init-from", default=None, metavar="PATH",
+                        help="start a new run from a trained generator's weights (.keras file or run directory)")
     parser.add_argument("--data", default=None, metavar="DIR|moji",
                         help="a folder of shot folders, or moji to render OpenMoji train shots on the fly")
     parser.add_argument("--steps", type=positive_int, default=None, help="train until this step")

@@ -44,7 +44,8 @@ def test_palette_merges_repeated_colours():
     key_line, key_colour = two_boxes()
     palette = regions.keyframe_palette([(key_line, key_colour), (key_line, key_colour)])
     assert len(palette) == 3  # white, red, blue, once each
-    np.testing.assert_allclose(regions.snap_to_palette(np.array([[0.8, 0.2, 0.15]]), palette), [[0.9, 0.1, 0.1]])
+    np.testing.assert_allclose(sorted(map(tuple, palette)), sorted(map(tuple, regions.region_medians(
+        *regions.label_regions(key_line), key_colour)[1:])), atol=1e-6)
 
 
 def test_flatten_turns_a_noisy_prediction_into_clean_cel_colour():
@@ -55,6 +56,28 @@ def test_flatten_turns_a_noisy_prediction_into_clean_cel_colour():
     inside = line > 0.5
     np.testing.assert_allclose(flat[inside], truth[inside], atol=1e-6)
     np.testing.assert_array_equal(flat[~inside], noisy[~inside])  # line pixels keep the prediction
+
+
+def test_flatten_takes_the_paint_most_pixels_vote_for():
+    # One region: 40% red, 30% green, 30% blue. Channel medians would give black, a colour
+    # no pixel has; the vote gives red.
+    line = np.ones((10, 10), np.float32)
+    prediction = np.zeros((10, 10, 3), np.float32)
+    prediction.reshape(-1, 3)[:40, 0] = 1.0
+    prediction.reshape(-1, 3)[40:70, 1] = 1.0
+    prediction.reshape(-1, 3)[70:, 2] = 1.0
+    palette = np.eye(3, dtype=np.float32)
+    labels, count = regions.label_regions(line, gap=0)
+    votes = regions.palette_votes(labels, count, prediction, palette)
+    np.testing.assert_allclose(votes[1], [40, 30, 30], atol=1e-3)  # exact colours vote whole, for one paint
+    np.testing.assert_allclose(regions.flatten(prediction, line, palette), np.broadcast_to([1.0, 0, 0], (10, 10, 3)))
+
+
+def test_a_pixel_between_two_paints_splits_its_vote():
+    palette = np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]], np.float32)
+    grey = np.full((1, 1, 3), 0.4663, np.float32)  # L* = 50: 50 deltaE from black and from white
+    votes = regions.palette_votes(np.ones((1, 1), np.int32), 1, grey, palette)
+    np.testing.assert_allclose(votes[1], [0.5, 0.5], atol=0.01)
 
 
 def test_paint_bucket_needs_a_keyframe():

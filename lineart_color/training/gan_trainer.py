@@ -107,12 +107,27 @@ class GANTrainer:
         return triplet_dataset(data.source, self.global_batch, triplets, start_index=start)
 
     def restore(self) -> int:
-        """Resume from the newest checkpoint if there is one; returns the step to continue from."""
+        """Resume from the newest checkpoint if there is one; returns the step to continue from.
+
+        A new run with model.init_from starts from that generator's weights instead.
+        """
         if self.manager.latest_checkpoint:
             self.checkpoint.restore(self.manager.latest_checkpoint).assert_existing_objects_matched()
+        elif self.config.model.init_from is not None:
+            self._warm_start(self.config.model.init_from)
         step = int(self.step.numpy())
         self.history.truncate_after(step)
         return step
+
+    def _warm_start(self, path: str) -> None:
+        """Copy a trained generator's weights (same network and preset) into this run's generator."""
+        from lineart_color.model_files import load_network
+
+        source = load_network(path, self.config.model.name, "--init-from")
+        if source.get_config().get("preset") != self.config.model.preset:
+            raise UserError(f"--init-from {path}: holds the {source.get_config().get('preset')!r} preset, "
+                            f"but this run trains {self.config.model.preset!r}")
+        self.generator.set_weights(source.get_weights())
 
     # -- the step ------------------------------------------------------------------------
 

@@ -86,3 +86,12 @@ def test_bad_training_data_exits_2_and_writes_nothing(tmp_path, make_shot, capsy
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert error.startswith("lineart-color: error: ") and str(shot / "color" / "0002.png") in error
     assert not run_dir.exists()
+
+
+def test_init_from_must_name_a_model(tmp_path):
+    with pytest.raises(UserError, match="nothing.keras: no such model file"):
+        resolve_config(_args("--run-dir", str(tmp_path / "r"), "--init-from", str(tmp_path / "nothing.keras")))
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "generator.keras").write_bytes(b"")
+    config = resolve_config(_args("--run-dir", str(tmp_path / "r"), "--init-from", str(tmp_path / "run")))
+    assert config.model.init_from == str(tmp_path / "run")

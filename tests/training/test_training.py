@@ -13,6 +13,7 @@ import keras
 import numpy as np
 import pytest
 
+from lineart_color.errors import UserError
 from lineart_color.train import main as train_main
 from lineart_color.training.config import PRESETS
 from lineart_color.training.ctn_task import CTNTask
@@ -143,3 +144,31 @@ def test_mixed_precision_and_xla_steps_train(tmp_path, precision, jit):
         assert trainer.generator(trainer.task.split(batch)[0])["color"].dtype == "float32"
     finally:
         keras.mixed_precision.set_global_policy("float32")
+
+
+def test_init_from_starts_a_new_run_from_a_trained_generator(tmp_path):
+    config = PRESETS["ctn-tiny"]()
+    source = GANTrainer(config, CTNTask(config), tmp_path / "source", strategy="default")
+    source.train_step(next(iter(source._dataset(start=0))))
+    source.generator.save(tmp_path / "trained.keras")
+
+    config = PRESETS["ctn-tiny"]()
+    config.data.seed = 1  # different initial weights, so a copy is visible
+    config.model.init_from = str(tmp_path / "trained.keras")
+    tuned = GANTrainer(config, CTNTask(config), tmp_path / "tuned", strategy="default")
+    assert not all(np.array_equal(a, b) for a, b in zip(source.generator.get_weights(), tuned.generator.get_weights()))
+    (tmp_path / "tuned").mkdir()  # train.py makes the run directory before the loop starts
+    assert tuned.restore() == 0
+    for a, b in zip(source.generator.get_weights(), tuned.generator.get_weights()):
+        np.testing.assert_array_equal(a, b)  # every weight, spectral norm's vectors included
+
+
+def test_init_from_refuses_the_wrong_kind_of_network(tmp_path):
+    from lineart_color.models.temporal import TemporalConstraintNetwork
+
+    TemporalConstraintNetwork("small").ensure_built().save(tmp_path / "temporal.keras")
+    config = PRESETS["ctn-tiny"]()
+    config.model.init_from = str(tmp_path / "temporal.keras")
+    trainer = GANTrainer(config, CTNTask(config), tmp_path / "run", strategy="default")
+    with pytest.raises(UserError, match="temporal.keras: holds a TemporalConstraintNetwork"):
+        trainer.restore()
