@@ -10,6 +10,8 @@ rest. Each frame is coloured from the nearest keyframe before it and after it
     NetworkColorizer   the Colour Transform Network, optionally refined by the Temporal
                        Constraint Network
     Flattened(c)       any colourer, then one keyframe-palette colour per closed region
+    TruthColours       evaluation only: the truth itself; flattened, it is the ceiling of
+                       every one-paint-per-region method (the bucket, --flat)
 """
 
 from __future__ import annotations
@@ -83,6 +85,16 @@ class Flattened:
         for name, colour in self.inner.colour_frames(shot, names):
             palette = regions.keyframe_palette(keyframe_pairs(shot, name))
             yield name, regions.flatten(colour, shot.line(name), palette)
+
+
+class TruthColours:
+    """The shot's own truth (evaluation only: a reference point, never a colourer)."""
+
+    name = "truth"
+
+    def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
+        for name in names:
+            yield name, shot.truth(name)
 
 
 # -- the networks ------------------------------------------------------------------------

@@ -1,10 +1,12 @@
-"""`lineart-color evaluate SHOTS [PRED] [--baseline nearest|bucket]`: score coloured frames against the truth.
+"""`lineart-color evaluate SHOTS [PRED] [--baseline nearest|bucket|region-ceiling]`: score coloured frames against the truth.
 
     lineart-color evaluate shots/val coloured/val --baseline nearest --baseline bucket --json scores.json
 
 SHOTS is a shot folder or a dataset whose shots have truth/. PRED holds the coloured frames
 as `colorize` writes them (PRED/<frame>.png for one shot, PRED/<shot>/<frame>.png for a
-dataset). Each --baseline adds a row computed on the spot. Frames that are keyframes are
+dataset). Each --baseline adds a row computed on the spot; `region-ceiling` is the truth
+flattened to one keyframe paint per closed region, the best that any region-filling method
+(the paint bucket, `colorize --flat`) can score on this line art. Frames that are keyframes are
 not scored. Figures (DESIGN.md): PSNR and SSIM on RGB; flat-region accuracy, the share of
 painted pixels within deltaE76 10 of the truth, pooled over frames; and flicker, the mean
 colour change between consecutive frames where the line art stands still (beside the
@@ -26,7 +28,7 @@ from lineart_color import metrics
 from lineart_color.cli import add_command, standalone_main
 from lineart_color.errors import UserError
 
-BASELINES = ("nearest", "bucket")
+BASELINES = ("nearest", "bucket", "region-ceiling")
 
 
 @dataclass
@@ -143,7 +145,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("shots", type=Path, metavar="SHOTS", help="a shot folder or dataset with truth/")
     parser.add_argument("pred", type=Path, nargs="?", metavar="PRED", help="the coloured frames (colorize's OUT)")
     parser.add_argument("--baseline", action="append", choices=BASELINES, default=[],
-                        help="also score a baseline: nearest (copy the nearest keyframe) or bucket (paint bucket); repeatable")
+                        help="also score a baseline: nearest (copy the nearest keyframe), bucket (paint bucket), or "
+                             "region-ceiling (the truth flattened to one paint per region: the best any "
+                             "region-filling method can do); repeatable")
     parser.add_argument("--name", default=None, help="the table's name for PRED (default: its folder name)")
     parser.add_argument("--json", default=None, metavar="FILE", help="also write the figures as JSON (- for stdout)")
 
@@ -160,7 +164,8 @@ def run(args: argparse.Namespace) -> None:
         for shot in shots:  # check every prediction file before scoring anything
             read_predictions(shot, folder_of(shot))
         predictions[args.name or args.pred.name] = lambda shot: read_predictions(shot, folder_of(shot))
-    makers = {"nearest": colorizers.NearestKeyframe, "bucket": colorizers.PaintBucket}
+    makers = {"nearest": colorizers.NearestKeyframe, "bucket": colorizers.PaintBucket,
+              "region-ceiling": lambda: colorizers.Flattened(colorizers.TruthColours())}
     for baseline in dict.fromkeys(args.baseline):
         colorizer = makers[baseline]()
         predictions[baseline] = lambda shot, colorizer=colorizer: colorizers.colorize_shot(shot, colorizer)

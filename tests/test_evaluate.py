@@ -47,6 +47,20 @@ def test_a_wrong_colour_is_scored_by_hand(tmp_path):
     assert json.loads(report.read_text())["pred"]["flat_accuracy"] == pytest.approx(0.5)
 
 
+def test_region_ceiling_counts_paint_boundaries_without_a_line(tmp_path):
+    shot = box_shot(tmp_path / "shot", frames=5, keyframes=(0, 4))
+    report = tmp_path / "s.json"
+    assert main(["evaluate", str(shot), "--baseline", "region-ceiling", "--json", str(report)]) == 0
+    assert json.loads(report.read_text())["region-ceiling"]["flat_accuracy"] == 1.0  # one paint per region
+    truth = np.asarray(__import__("PIL.Image").Image.open(shot / "truth" / "0001.png"), np.float32) / 255
+    truth[9:21, 5:10] = (0.1, 0.9, 0.1)  # 5 of the red box's 12 inside columns green, with no line between
+    write_image(shot / "truth" / "0001.png", truth)
+    assert main(["evaluate", str(shot), "--baseline", "region-ceiling", "--json", str(report)]) == 0
+    # The region keeps its majority paint, red. Scored: the 8x8 inner pixels of each box in 3
+    # frames (384); in frame 0001 the inner columns 7-9 of the red box (24 pixels) are green.
+    assert json.loads(report.read_text())["region-ceiling"]["flat_accuracy"] == pytest.approx(360 / 384)
+
+
 def test_a_dataset_reads_pred_per_shot(tmp_path, capsys):
     dataset = tmp_path / "shots"
     for name in ("a", "b"):
