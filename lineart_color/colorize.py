@@ -31,13 +31,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="colour network: a .keras file or a training run directory (default: the bundled model)")
     parser.add_argument("--temporal", default=None, metavar="PATH",
                         help="with --method ctn+tcn: the temporal network (default: the bundled one)")
-    parser.add_argument("--flat", action="store_true",
-                        help="one colour per closed region of the line art, snapped to the keyframes' palette")
+    palette = parser.add_mutually_exclusive_group()
+    palette.add_argument("--flat", action="store_true",
+                         help="one keyframe paint per closed region of the line art: clean cel colour")
+    palette.add_argument("--snap", action="store_true",
+                         help="each pixel close to a keyframe paint takes it; keeps paint boundaries without a line")
     parser.add_argument("--batch-size", type=positive_int, default=4, help="frames per network call (default 4)")
 
 
 def make_colorizer(method: str, model: str | None = None, temporal: str | None = None, flat: bool = False,
-                   batch_size: int = 4):
+                   batch_size: int = 4, snap: bool = False):
     """The colourer a method names, with its networks loaded (bad model files fail here, before any work)."""
     from lineart_color import colorizers
 
@@ -59,7 +62,11 @@ def make_colorizer(method: str, model: str | None = None, temporal: str | None =
         color_network = load_network(model, "ctn", "--model")
         temporal_network = load_network(temporal, "tcn", "--temporal") if method == "ctn+tcn" else None
         colorizer = colorizers.NetworkColorizer(color_network, temporal_network, batch_size)
-    return colorizers.Flattened(colorizer) if flat else colorizer
+    if flat and snap:
+        raise UserError("--flat/--snap: choose one")
+    if flat or snap:
+        return colorizers.OnPalette(colorizer, "flat" if flat else "snap")
+    return colorizer
 
 
 def read_shots(path: Path) -> list:
@@ -97,7 +104,7 @@ def run(args: argparse.Namespace) -> None:
 
     shots = read_shots(args.shot)
     check_output_dir(args.out, "--out")
-    colorizer = make_colorizer(args.method, args.model, args.temporal, args.flat, args.batch_size)
+    colorizer = make_colorizer(args.method, args.model, args.temporal, args.flat, args.batch_size, args.snap)
     single = (args.shot / LINE_DIR).is_dir()
     written = write_colorized(shots, colorizer, args.out, single)
     print(f"coloured {len(shots)} shot(s) with {colorizer.name}: {written} frames in {args.out}")

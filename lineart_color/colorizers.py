@@ -9,7 +9,8 @@ rest. Each frame is coloured from the nearest keyframe before it and after it
     PaintBucket        classical region matching (regions.py; a floor, and useful alone)
     NetworkColorizer   the Colour Transform Network, optionally refined by the Temporal
                        Constraint Network
-    Flattened(c)       any colourer, then one keyframe-palette colour per closed region
+    OnPalette(c, s)    any colourer, then onto the keyframes' paints: one per closed
+                       region ("flat") or per pixel where close ("snap")
     TruthColours       evaluation only: the truth itself; flattened, it is the ceiling of
                        every one-paint-per-region method (the bucket, --flat)
 """
@@ -74,17 +75,26 @@ class PaintBucket:
             yield name, regions.paint_bucket(shot.line(name), keyframe_pairs(shot, name))
 
 
-class Flattened:
-    """Another colourer's output with one keyframe-palette colour per closed region."""
+class OnPalette:
+    """Another colourer's output brought onto the keyframes' paints.
 
-    def __init__(self, inner: Colorizer):
-        self.inner = inner
-        self.name = f"{inner.name}+flat"
+    "flat": one paint per closed region (regions.flatten), clean cel colour;
+    "snap": each pixel near a paint takes it (regions.snap_to_paints), keeping paint
+    boundaries that have no line.
+    """
+
+    STYLES = {"flat": regions.flatten, "snap": regions.snap_to_paints}
+
+    def __init__(self, inner: Colorizer, style: str = "flat"):
+        if style not in self.STYLES:
+            raise ValueError(f"style must be one of {sorted(self.STYLES)}, got {style!r}")
+        self.inner, self.style = inner, style
+        self.name = f"{inner.name}+{style}"
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
         for name, colour in self.inner.colour_frames(shot, names):
             palette = regions.keyframe_palette(keyframe_pairs(shot, name))
-            yield name, regions.flatten(colour, shot.line(name), palette)
+            yield name, self.STYLES[self.style](colour, shot.line(name), palette)
 
 
 class TruthColours:

@@ -1,7 +1,7 @@
 """`make demo` (`python -m lineart_color.demo`): the main job, end to end, on fresh OpenMoji val shots.
 
 Renders val-split shots with keyframes first and last, colours them with the bundled
-network (as is, and flattened to the keyframes' palette, and with the temporal network
+network (as is, snapped to the keyframes' paints, flattened to one paint per region, and with the temporal network
 when one ships), writes per-frame PNGs, a contact sheet (line | output | truth) and an
 animated GIF per shot, and prints the evaluation table against the two floors: copying
 the nearest keyframe and the classical paint bucket.
@@ -36,7 +36,8 @@ def demo_methods() -> dict:
     from lineart_color.colorize import make_colorizer
     from lineart_color.model_files import BUNDLED
 
-    methods = {"ctn": make_colorizer("ctn"), "ctn+flat": make_colorizer("ctn", flat=True)}
+    methods = {"ctn": make_colorizer("ctn"), "ctn+snap": make_colorizer("ctn", snap=True),
+               "ctn+flat": make_colorizer("ctn", flat=True)}
     if BUNDLED["tcn"].is_file():
         methods["ctn+tcn"] = make_colorizer("ctn+tcn")
     methods["nearest"] = make_colorizer("nearest")

@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> None:
             read_predictions(shot, folder_of(shot))
         predictions[args.name or args.pred.name] = lambda shot: read_predictions(shot, folder_of(shot))
     makers = {"nearest": colorizers.NearestKeyframe, "bucket": colorizers.PaintBucket,
-              "region-ceiling": lambda: colorizers.Flattened(colorizers.TruthColours())}
+              "region-ceiling": lambda: colorizers.OnPalette(colorizers.TruthColours(), "flat")}
     for baseline in dict.fromkeys(args.baseline):
         colorizer = makers[baseline]()
         predictions[baseline] = lambda shot, colorizer=colorizer: colorizers.colorize_shot(shot, colorizer)

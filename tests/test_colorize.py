@@ -163,6 +163,19 @@ def test_flag_mistakes(tmp_path, capsys):
     assert "nowhere: no such dataset folder" in capsys.readouterr().err
 
 
+def test_snap_keeps_exact_paints_and_excludes_flat(tmp_path, capsys):
+    shot = box_shot(tmp_path / "shot")
+    assert main(["colorize", str(shot), "--out", str(tmp_path / "snap"), "--method", "bucket", "--snap"]) == 0
+    assert "with bucket+snap" in capsys.readouterr().out
+    for name in frame_names(5):  # the bucket's output is already keyframe paint: snapping changes nothing
+        np.testing.assert_allclose(read_image(tmp_path / "snap" / f"{name}.png"),
+                                   read_image(shot / "truth" / f"{name}.png"), atol=1 / 255)
+    with pytest.raises(SystemExit):
+        main(["colorize", str(shot), "--out", str(tmp_path / "o"), "--flat", "--snap"])
+    assert "not allowed with argument" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
 def test_a_grey_keyframe_png_is_read_as_colour(tmp_path):
     shot = box_shot(tmp_path / "shot")
     Image.open(shot / "color" / "0000.png").convert("L").save(shot / "color" / "0000.png")

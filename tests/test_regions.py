@@ -80,6 +80,23 @@ def test_a_pixel_between_two_paints_splits_its_vote():
     np.testing.assert_allclose(votes[1], [0.5, 0.5], atol=0.01)
 
 
+def test_snap_moves_only_pixels_near_a_paint_and_keeps_lines():
+    palette = np.array([[0.9, 0.1, 0.1], [0.1, 0.2, 0.9]], np.float32)
+    prediction = np.array([[[0.85, 0.15, 0.12],   # a few deltaE from red: snaps to red
+                            [0.1, 0.9, 0.1],      # green, far from both paints: kept
+                            [0.15, 0.22, 0.85],   # near blue, but a line pixel: kept
+                            [0.12, 0.2, 0.88]]],  # near blue: snaps to blue
+                          np.float32)
+    line = np.array([[1.0, 1.0, 0.0, 1.0]], np.float32)
+    snapped = regions.snap_to_paints(prediction, line, palette)
+    np.testing.assert_allclose(snapped[0, [0, 3]], palette[[0, 1]])
+    np.testing.assert_array_equal(snapped[0, [1, 2]], prediction[0, [1, 2]])
+    # a paint boundary without a line survives, where flatten would give the region one paint
+    halves = np.concatenate([np.broadcast_to(palette[0], (4, 2, 3)), np.broadcast_to(palette[1], (4, 2, 3))], axis=1)
+    np.testing.assert_array_equal(regions.snap_to_paints(halves, np.ones((4, 4)), palette), halves)
+    assert len(np.unique(regions.flatten(halves, np.ones((4, 4)), palette).reshape(-1, 3), axis=0)) == 1
+
+
 def test_paint_bucket_needs_a_keyframe():
     with pytest.raises(ValueError, match="at least one keyframe"):
         regions.paint_bucket(np.ones((8, 8)), [])
