@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> None:
     print(format_table(results))
     print(f"\nshots (line/, color/ keyframes, truth/): {out / 'shots'}")
     print(f"coloured frames, contact sheets, GIFs:   {out / 'colored'}/<method>/")
-    print(f"e.g. {out / 'colored' / 'ctn+flat' / (shots[0].path.name + '_sheet.png')}")
+    print(f"e.g. {out / 'colored' / 'ctn' / (shots[0].path.name + '_sheet.png')}")
 
 
 def main(argv=None) -> int:

@@ -38,5 +38,6 @@ def test_the_bundled_network_is_trained(tmp_path):
     shots = [read_shot(path) for path in list_dataset(tmp_path / "shots")]
     methods = {name: make_colorizer(name) for name in ("ctn", "nearest")}
     results = evaluate(shots, {name: (lambda shot, c=c: colorize_shot(shot, c)) for name, c in methods.items()})
-    # Measured with the shipped weights: PSNR {MEASURED}; an untrained network scores below the floor.
+    # Measured: the shipped weights 25.5 dB, copying the nearest keyframe 13.9 dB, an untrained
+    # small network 5.5 dB.
     assert results["ctn"]["psnr"] > results["nearest"]["psnr"] + 5.0, results
