@@ -1,8 +1,8 @@
 """`make demo` (`python -m lineart_color.demo`): the main job, end to end, on fresh OpenMoji val shots.
 
 Renders val-split shots with keyframes first and last, colours them with the bundled
-network (as is, snapped to the keyframes' paints, flattened to one paint per region, and with the temporal network
-when one ships), writes per-frame PNGs, a contact sheet (line | output | truth) and an
+network (as is, snapped to the keyframes' paints, flattened to one paint per region, and
+with the temporal network when one ships), writes per-frame PNGs, a contact sheet (line | output | truth) and an
 animated GIF per shot, and prints the evaluation table against the two floors: copying
 the nearest keyframe and the classical paint bucket.
 """

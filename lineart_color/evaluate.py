@@ -6,8 +6,8 @@ SHOTS is a shot folder or a dataset whose shots have truth/. PRED holds the colo
 as `colorize` writes them (PRED/<frame>.png for one shot, PRED/<shot>/<frame>.png for a
 dataset). Each --baseline adds a row computed on the spot; `region-ceiling` is the truth
 flattened to one keyframe paint per closed region, the best that any region-filling method
-(the paint bucket, `colorize --flat`) can score on this line art. Frames that are keyframes are
-not scored. Figures (DESIGN.md): PSNR and SSIM on RGB; flat-region accuracy, the share of
+(the paint bucket, `colorize --flat`) can score on this line art. Frames that are
+keyframes are not scored. Figures (DESIGN.md): PSNR and SSIM on RGB; flat-region accuracy, the share of
 painted pixels within deltaE76 10 of the truth, pooled over frames; and flicker, the mean
 colour change between consecutive frames where the line art stands still (beside the
 truth's own, which real motion sets).

@@ -113,9 +113,10 @@ class TrainConfig:
                 raise UserError(f"{self.model.ctn_run}: no generator.keras here (--ctn must be a finished ctn run directory)")
             if self.model.references != 2:
                 raise UserError("model.references: the temporal network needs 2 references (frames before and after)")
-        if self.model.init_from is not None and not _is_model_path(self.model.init_from):
-            raise UserError(f"{self.model.init_from}: no such model file (--init-from takes a .keras file "
-                            f"or a run directory holding generator.keras)")
+        if self.model.init_from is not None:
+            from lineart_color.model_files import model_file
+
+            model_file(self.model.init_from, self.model.name, "--init-from")  # raises naming the missing file
         if self.loss.vgg_weights is not None and not Path(self.loss.vgg_weights).is_file():
             raise UserError(f"{self.loss.vgg_weights}: no such VGG19 weights file (loss.vgg_weights)")
         return self
@@ -145,11 +146,6 @@ class TrainConfig:
             return TrainConfig(**{name: SECTIONS[name](**values) for name, values in data.items()})
         except (KeyError, TypeError) as error:
             raise UserError(f"{source}: not a training config this version understands ({error})") from None
-
-
-def _is_model_path(path: str) -> bool:
-    path = Path(path)
-    return path.is_file() or (path / "generator.keras").is_file()
 
 
 SECTIONS = {"model": ModelConfig, "data": DataConfig, "loss": LossConfig, "optimizer": OptimizerConfig,

@@ -124,8 +124,8 @@ class GANTrainer:
         from lineart_color.model_files import load_network
 
         source = load_network(path, self.config.model.name, "--init-from")
-        if source.get_config().get("preset") != self.config.model.preset:
-            raise UserError(f"--init-from {path}: holds the {source.get_config().get('preset')!r} preset, "
+        if source.preset != self.config.model.preset:
+            raise UserError(f"--init-from {path}: holds the {source.preset!r} preset, "
                             f"but this run trains {self.config.model.preset!r}")
         self.generator.set_weights(source.get_weights())
 
