@@ -24,6 +24,7 @@ def model_files(tmp_path_factory):
     ctn.save(folder / "ctn.keras")
     tcn = TemporalConstraintNetwork("small", name="tcn")
     tcn(np.zeros((1, 3, 16, 16, 4), np.float32))
+    tcn.delta_scale.assign(0.5)  # a fresh network's correction is 0; switch it on so the refinement shows
     tcn.save(folder / "tcn.keras")
     (folder / "broken.keras").write_text("not a model")
     return folder

@@ -4,7 +4,9 @@ Input: a window of frames [B, T, H, W, 4], each colour (3) + line art (1) in [0,
 Colour Transform Network's output for the target and the references' colours around it.
 Output: refined colour for every frame of the window [B, T, H, W, 3] in [0, 1] (training
 and inference use the target's). The network predicts a correction added to the input
-colour, so it starts near the identity and only has to learn what to change.
+colour, scaled by a learnable factor that starts at zero (as in ReZero, Bachlechner et al.
+2020): a fresh network returns its input colour exactly, so stage 2 starts from the colour
+network's output and moves away from it only where the loss says so.
 
 Encoder (gated convs, two stride-2 stages), dilated gated convs (rates 2, 4, 8, 16) for a
 wide spatial view, a decoder of gated up-convs with U-Net skips. Every gated conv shifts
@@ -49,6 +51,7 @@ class TemporalConstraintNetwork(keras.Model):
         self.up_0 = GatedUpConv(w0, name="up_0")
         self.merge_0 = GatedConv(w0, 3, name="merge_0")
         self.to_delta = GatedConv(3, 3, activation="tanh", name="to_delta")
+        self.delta_scale = self.add_weight(name="delta_scale", shape=(), initializer="zeros")
 
     def call(self, frames, training=None):
         frames = ops.cast(frames, "float32")
@@ -59,7 +62,7 @@ class TemporalConstraintNetwork(keras.Model):
             x = layer(x, training=training)
         x = self.merge_1(ops.concatenate([self.up_1(x, training=training), x1], axis=-1), training=training)
         x = self.merge_0(ops.concatenate([self.up_0(x, training=training), x0], axis=-1), training=training)
-        delta = ops.cast(self.to_delta(x, training=training), "float32")
+        delta = ops.cast(self.delta_scale, "float32") * ops.cast(self.to_delta(x, training=training), "float32")
         return ops.clip(frames[..., :3] + delta, 0.0, 1.0)
 
     def ensure_built(self) -> "TemporalConstraintNetwork":

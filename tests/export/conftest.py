@@ -26,6 +26,7 @@ def networks(tmp_path_factory):
     ctn = ColorTransformNetwork("small").ensure_built()
     keras.utils.set_random_seed(1)
     tcn = TemporalConstraintNetwork("small").ensure_built()
+    tcn.delta_scale.assign(0.5)  # a fresh network's correction is 0; switch it on so the export carries it
     (folder / "ctn_run").mkdir()
     ctn.save(folder / "ctn_run" / "generator.keras")
     tcn.save(folder / "tcn.keras")

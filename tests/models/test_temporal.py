@@ -8,7 +8,16 @@ from lineart_color.models.temporal import PRESETS, TemporalConstraintNetwork
 
 @pytest.fixture(scope="module")
 def small():
-    return TemporalConstraintNetwork("small").ensure_built()
+    """A small network as training leaves it: its correction switched on (a fresh one's scale is 0)."""
+    model = TemporalConstraintNetwork("small").ensure_built()
+    model.delta_scale.assign(0.7)
+    return model
+
+
+def test_a_fresh_network_returns_its_input_colour():
+    window = np.random.default_rng(3).random((2, 3, 16, 24, 4)).astype(np.float32)
+    fresh = TemporalConstraintNetwork("small")
+    np.testing.assert_array_equal(np.asarray(fresh(window)), window[..., :3])
 
 
 @pytest.mark.parametrize("batch, frames, height, width", [(1, 1, 16, 24), (2, 3, 24, 16), (1, 5, 32, 40)])
