@@ -7,8 +7,10 @@ STAMP := $(VENV)/.installed
 # The browser side (export/): npm packages from the lock file, and Debian's Chromium for the page tests.
 NPM_STAMP := export/node_modules/.installed
 CHROMIUM := /usr/bin/chromium
+# Open Clip Art (Debian's openclipart-svg): the second artwork source, only for `data clipart`.
+CLIPART := /usr/share/openclipart/svg
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean clipart
 
 $(STAMP): requirements.txt setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +25,12 @@ $(NPM_STAMP): export/package.json export/package-lock.json
 $(CHROMIUM):
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+$(CLIPART):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openclipart-svg
+
+clipart: $(CLIPART)
 
 demo: $(STAMP)
 	$(PY) -m lineart_color.demo

@@ -18,19 +18,25 @@ from pathlib import Path
 from lineart_color.cli import add_command, positive_int, standalone_main
 from lineart_color.errors import UserError
 
-METHODS = ("ctn", "ctn+tcn", "bucket", "nearest")
+METHODS = ("flow", "corr", "ctn", "ctn+tcn", "bucket", "nearest")
+NETWORK_KINDS = {"corr": "corr", "ctn": "ctn", "ctn+tcn": "ctn"}  # method -> the network kind its --model holds
+# The best colourer measured on val (moji gentle and three times the motion, clipart together); see README.
+DEFAULT_METHOD = "flow"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("shot", type=Path, metavar="SHOT", help="a shot folder, or a folder of shot folders")
     parser.add_argument("--out", type=Path, required=True, help="new folder for the coloured frames")
-    parser.add_argument("--method", choices=METHODS, default="ctn",
-                        help="ctn: the Colour Transform Network (default); ctn+tcn: refined by the temporal "
-                             "network; bucket: classical region matching, no network; nearest: copy the nearest keyframe")
+    parser.add_argument("--method", choices=METHODS, default=DEFAULT_METHOD,
+                        help=f"flow: keyframe paints carried along dense optical flow; corr: the learned "
+                             f"correspondence colourer; ctn: the Colour Transform Network; ctn+tcn: refined by a "
+                             f"temporal network; bucket: classical region matching; nearest: copy the nearest "
+                             f"keyframe (default: {DEFAULT_METHOD}, the best on val)")
     parser.add_argument("--model", default=None, metavar="PATH",
-                        help="colour network: a .keras file or a training run directory (default: the bundled model)")
+                        help="with corr, ctn or ctn+tcn: the network, a .keras file or a training run directory "
+                             "(default: the bundled one)")
     parser.add_argument("--temporal", default=None, metavar="PATH",
-                        help="with --method ctn+tcn: the temporal network (default: the bundled one)")
+                        help="with --method ctn+tcn: the temporal network you trained (none ships)")
     palette = parser.add_mutually_exclusive_group()
     palette.add_argument("--flat", action="store_true",
                          help="one keyframe paint per closed region of the line art: clean cel colour")
@@ -39,29 +45,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=positive_int, default=4, help="frames per network call (default 4)")
 
 
-def make_colorizer(method: str, model: str | None = None, temporal: str | None = None, flat: bool = False,
-                   batch_size: int = 4, snap: bool = False):
+def make_colorizer(method: str = DEFAULT_METHOD, model: str | None = None, temporal: str | None = None,
+                   flat: bool = False, batch_size: int = 4, snap: bool = False):
     """The colourer a method names, with its networks loaded (bad model files fail here, before any work)."""
     from lineart_color import colorizers
 
     if method not in METHODS:
         raise UserError(f"--method: expected one of {METHODS}, got {method!r}")
-    if method in ("bucket", "nearest") and (model or temporal):
+    if method not in NETWORK_KINDS and (model or temporal):
         raise UserError(f"--model/--temporal: --method {method} uses no network")
-    if method == "ctn" and temporal:
+    if method != "ctn+tcn" and temporal:
         raise UserError("--temporal: only with --method ctn+tcn")
-    if method == "bucket":
-        colorizer = colorizers.PaintBucket()
-    elif method == "nearest":
-        colorizer = colorizers.NearestKeyframe()
+    classical = {"bucket": colorizers.PaintBucket, "nearest": colorizers.NearestKeyframe, "flow": colorizers.FlowWarp}
+    if method in classical:
+        colorizer = classical[method]()
     else:
         from lineart_color.model_files import load_network
         from lineart_color.quiet import import_tensorflow
 
         import_tensorflow()
-        color_network = load_network(model, "ctn", "--model")
+        color_network = load_network(model, NETWORK_KINDS[method], "--model")
         temporal_network = load_network(temporal, "tcn", "--temporal") if method == "ctn+tcn" else None
-        colorizer = colorizers.NetworkColorizer(color_network, temporal_network, batch_size)
+        colorizer = colorizers.NetworkColorizer(color_network, temporal_network, batch_size, name=method)
     if flat and snap:
         raise UserError("--flat/--snap: choose one")
     if flat or snap:

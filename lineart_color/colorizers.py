@@ -7,8 +7,11 @@ rest. Each frame is coloured from the nearest keyframe before it and after it
 
     NearestKeyframe    copy the nearest keyframe (a floor)
     PaintBucket        classical region matching (regions.py; a floor, and useful alone)
-    NetworkColorizer   the Colour Transform Network, optionally refined by the Temporal
-                       Constraint Network
+    FlowWarp           keyframe paints carried along dense optical flow (flow.py; the
+                       strongest floor)
+    NetworkColorizer   a network through the serving graph: the Colour Transform Network
+                       (optionally refined by the Temporal Constraint Network), or the
+                       correspondence colourer
     OnPalette(c, s)    any colourer, then onto the keyframes' paints: one per closed
                        region ("flat") or per pixel where close ("snap")
     TruthColours       evaluation only: the truth itself; flattened, it is the ceiling of
@@ -21,8 +24,7 @@ from typing import Iterator, Protocol, Sequence
 
 import numpy as np
 
-from lineart_color import regions
-from lineart_color.data.distance import distance_field
+from lineart_color import flow, regions
 from lineart_color.data.shots import Shot
 from lineart_color.progress import Progress
 
@@ -75,6 +77,21 @@ class PaintBucket:
             yield name, regions.paint_bucket(shot.line(name), keyframe_pairs(shot, name))
 
 
+class FlowWarp:
+    """Carry the keyframes' own paints along dense optical flow to the target (flow.py)."""
+
+    name = "flow"
+
+    def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
+        prepared: dict[str, flow.Keyframe] = {}  # each keyframe is prepared once per shot
+        for name in names:
+            keys = shot.nearest_keyframes(name)
+            for key in keys:
+                if key not in prepared:
+                    prepared[key] = flow.Keyframe.of(shot.line(key), shot.color(key))
+            yield name, flow.colour_from_keyframes(shot.line(name), [prepared[key] for key in keys])
+
+
 class OnPalette:
     """Another colourer's output brought onto the keyframes' paints.
 
@@ -117,53 +134,42 @@ def pad_to_multiple(image: np.ndarray, multiple: int = MULTIPLE) -> np.ndarray:
 
 
 class FrameInputs:
-    """One frame's network inputs, padded: line [H, W, 1], distance, and its references."""
+    """One frame's inputs to the serving graph, padded: line [H, W, 1] and its keyframes' colour and line art."""
 
     def __init__(self, shot: Shot, name: str):
         keys = list(shot.nearest_keyframes(name))
-        keys = keys * 2 if len(keys) == 1 else keys  # the network is indifferent to a repeated reference
+        keys = keys * 2 if len(keys) == 1 else keys  # the networks are indifferent to a repeated reference
         self.line = pad_to_multiple(shot.line(name)[..., None])
-        self.distance = distance_field(self.line)[..., None]
         self.ref_color = np.stack([pad_to_multiple(shot.color(key)) for key in keys])
         self.ref_line = np.stack([pad_to_multiple(shot.line(key)[..., None]) for key in keys])
-        self.ref_distance = np.stack([distance_field(line)[..., None] for line in self.ref_line])
 
 
-def stack_inputs(frames: Sequence[FrameInputs]) -> dict[str, np.ndarray]:
-    """The colour network's input dict for a batch of frames."""
-    keys = ("line", "distance", "ref_color", "ref_line", "ref_distance")
-    return {key: np.stack([getattr(frame, key) for frame in frames]).astype(np.float32) for key in keys}
-
-
-def temporal_window(inputs: dict[str, np.ndarray], generated: np.ndarray) -> np.ndarray:
-    """[B, 3, H, W, 4]: (reference before, generated target, reference after), colour + line art."""
-    colours = np.stack([inputs["ref_color"][:, 0], generated, inputs["ref_color"][:, -1]], axis=1)
-    lines = np.stack([inputs["ref_line"][:, 0], inputs["line"], inputs["ref_line"][:, -1]], axis=1)
-    return np.concatenate([colours, lines], axis=-1).astype(np.float32)
+def stack_inputs(frames: Sequence[FrameInputs]) -> list[np.ndarray]:
+    """[line, ref_color, ref_line] batches: the serving graph's arguments."""
+    return [np.stack([getattr(frame, key) for frame in frames]).astype(np.float32)
+            for key in ("line", "ref_color", "ref_line")]
 
 
 class NetworkColorizer:
-    """The Colour Transform Network, optionally refined by the Temporal Constraint Network."""
+    """A network (the Colour Transform Network, optionally refined by the Temporal Constraint
+    Network, or the correspondence colourer) run through the serving graph that `export` writes."""
 
-    def __init__(self, color_network, temporal_network=None, batch_size: int = 4):
+    def __init__(self, color_network, temporal_network=None, batch_size: int = 4, name: str | None = None):
         import tensorflow as tf
+
+        from lineart_color.serving_graph import OUTPUT_NAME, make_colorize_fn
 
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.batch_size = batch_size
-        self.name = "ctn+tcn" if temporal_network is not None else "ctn"
+        self.name = name or ("ctn+tcn" if temporal_network is not None else "ctn")
+        colorize = make_colorize_fn(color_network, temporal_network)
         # Compiled once per input shape; eager Keras calls are several times slower on CPU.
-        self._color = tf.function(lambda x: color_network(x, training=False)["color"], reduce_retracing=True)
-        self._refine = None
-        if temporal_network is not None:
-            self._refine = tf.function(lambda w: temporal_network(w, training=False)[:, 1], reduce_retracing=True)
+        self._colorize = tf.function(lambda *inputs: colorize(*inputs)[OUTPUT_NAME], reduce_retracing=True)
 
-    def colour_batch(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
-        """[B, H, W, 3] from a padded input batch (stack_inputs)."""
-        colour = np.asarray(self._color(inputs))
-        if self._refine is not None:
-            colour = np.asarray(self._refine(temporal_window(inputs, colour)))
-        return colour
+    def colour_batch(self, inputs: Sequence[np.ndarray]) -> np.ndarray:
+        """[B, H, W, 3] from padded [line, ref_color, ref_line] batches (stack_inputs)."""
+        return np.asarray(self._colorize(*inputs))
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
         height, width = shot.size[1], shot.size[0]

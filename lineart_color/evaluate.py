@@ -1,4 +1,4 @@
-"""`lineart-color evaluate SHOTS [PRED] [--baseline nearest|bucket|region-ceiling]`: score coloured frames against the truth.
+"""`lineart-color evaluate SHOTS [PRED] [--baseline nearest|bucket|flow|region-ceiling]`: score coloured frames against the truth.
 
     lineart-color evaluate shots/val coloured/val --baseline nearest --baseline bucket --json scores.json
 
@@ -28,7 +28,7 @@ from lineart_color import metrics
 from lineart_color.cli import add_command, standalone_main
 from lineart_color.errors import UserError
 
-BASELINES = ("nearest", "bucket", "region-ceiling")
+BASELINES = ("nearest", "bucket", "flow", "region-ceiling")
 
 
 @dataclass
@@ -145,8 +145,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("shots", type=Path, metavar="SHOTS", help="a shot folder or dataset with truth/")
     parser.add_argument("pred", type=Path, nargs="?", metavar="PRED", help="the coloured frames (colorize's OUT)")
     parser.add_argument("--baseline", action="append", choices=BASELINES, default=[],
-                        help="also score a baseline: nearest (copy the nearest keyframe), bucket (paint bucket), or "
-                             "region-ceiling (the truth flattened to one paint per region: the best any "
+                        help="also score a baseline: nearest (copy the nearest keyframe), bucket (paint bucket), "
+                             "flow (keyframe paints carried along optical flow: the strongest floor), or region-ceiling (the truth flattened to one paint per region: the best any "
                              "region-filling method can do); repeatable")
     parser.add_argument("--name", default=None, help="the table's name for PRED (default: its folder name)")
     parser.add_argument("--json", default=None, metavar="FILE", help="also write the figures as JSON (- for stdout)")
@@ -164,7 +164,7 @@ def run(args: argparse.Namespace) -> None:
         for shot in shots:  # check every prediction file before scoring anything
             read_predictions(shot, folder_of(shot))
         predictions[args.name or args.pred.name] = lambda shot: read_predictions(shot, folder_of(shot))
-    makers = {"nearest": colorizers.NearestKeyframe, "bucket": colorizers.PaintBucket,
+    makers = {"nearest": colorizers.NearestKeyframe, "bucket": colorizers.PaintBucket, "flow": colorizers.FlowWarp,
               "region-ceiling": lambda: colorizers.OnPalette(colorizers.TruthColours(), "flat")}
     for baseline in dict.fromkeys(args.baseline):
         colorizer = makers[baseline]()

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from lineart_color import __version__
 from lineart_color.cli import add_command, standalone_main
+from lineart_color.errors import UserError
 
 SIZE_MULTIPLE = 8  # the colour network's features are at 1/8 size
 DEFAULT_SIZE = (256, 256)
@@ -80,6 +81,9 @@ def make_manifest(color_network, temporal_network, size, float16: bool, out: Pat
     from lineart_color.data.distance import DEFAULT_REACH, LINE_THRESHOLD
     from lineart_color.serving_graph import OUTPUT_NAME, SIGNATURE_NAME
 
+    from lineart_color.model_files import network_kind
+
+    kind = network_kind(color_network)
     height, width = size if size is not None else (None, None)
     unit = [0.0, 1.0]
     return {
@@ -87,8 +91,8 @@ def make_manifest(color_network, temporal_network, size, float16: bool, out: Pat
         "format_version": MANIFEST_FORMAT,
         "lineart_color_version": __version__,
         "model": {
-            "kind": "ctn" if temporal_network is None else "ctn+tcn",
-            "ctn_preset": color_network.preset,
+            "kind": kind + ("" if temporal_network is None else "+tcn"),
+            "ctn_preset": getattr(color_network, "preset", None),
             "tcn_preset": None if temporal_network is None else temporal_network.preset,
         },
         "signature": SIGNATURE_NAME,
@@ -116,6 +120,13 @@ def make_manifest(color_network, temporal_network, size, float16: bool, out: Pat
     }
 
 
+def bundled_kinds() -> tuple[str, ...]:
+    """Network kinds --model accepts; without --model, the first one's bundled file (corr when it ships)."""
+    from lineart_color.model_files import BUNDLED
+
+    return ("corr", "ctn") if BUNDLED["corr"].is_file() else ("ctn", "corr")
+
+
 def export(model: Path, out: Path, temporal: Path | None = None, size: tuple[int, int] | None = DEFAULT_SIZE,
            float16: bool = False) -> dict:
     """Write OUT/saved_model, OUT/tfjs and OUT/manifest.json (all or nothing); returns the manifest.
@@ -127,7 +138,9 @@ def export(model: Path, out: Path, temporal: Path | None = None, size: tuple[int
     from lineart_color.serving_graph import make_colorize_fn
 
     check_output_dir(out, "--out")  # before the slow part
-    color_network = load_network(model, "ctn", "--model")
+    color_network = load_network(model, bundled_kinds(), "--model")
+    if temporal is not None and not hasattr(color_network, "preset"):
+        raise UserError("--temporal: the temporal network refines the Colour Transform Network only")
     temporal_network = None if temporal is None else load_network(temporal, "tcn", "--temporal")
     with staged_output_dir(out, "--out") as stage:
         print("writing the SavedModel", file=sys.stderr)
@@ -141,7 +154,8 @@ def export(model: Path, out: Path, temporal: Path | None = None, size: tuple[int
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=Path, default=None, metavar="PATH",
-                        help="the colour network: a .keras file or a training run directory (default: the bundled one)")
+                        help="the network (Colour Transform Network or correspondence colourer): a .keras file or "
+                             "a training run directory (default: the bundled one)")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="new folder for the export")
     parser.add_argument("--temporal", type=Path, default=None, metavar="PATH",
                         help="also refine with this temporal network (.keras file or run directory): ctn+tcn")

@@ -15,8 +15,10 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 BUNDLED = {
     "ctn": WEIGHTS_DIR / "color_transform_small.keras",
     "tcn": WEIGHTS_DIR / "temporal_small.keras",
+    "corr": WEIGHTS_DIR / "correspondence_small.keras",
 }
-KIND_NAMES = {"ctn": "Colour Transform Network", "tcn": "Temporal Constraint Network"}
+KIND_NAMES = {"ctn": "Colour Transform Network", "tcn": "Temporal Constraint Network",
+              "corr": "correspondence colourer"}
 
 
 def model_file(path: str | Path | None, kind: str, flag: str) -> Path:
@@ -39,19 +41,26 @@ def _model_class(kind: str):
         from lineart_color.models.color_transform import ColorTransformNetwork
 
         return ColorTransformNetwork
+    if kind == "corr":
+        from lineart_color.models.correspondence import CorrespondenceNetwork
+
+        return CorrespondenceNetwork
     from lineart_color.models.temporal import TemporalConstraintNetwork
 
     return TemporalConstraintNetwork
 
 
-def load_network(path: str | Path | None, kind: str, flag: str = "--model"):
-    """Load a trained network of `kind` ("ctn" or "tcn"), failing with one line for a bad or mismatched file."""
+def load_network(path: str | Path | None, kind: str | tuple[str, ...], flag: str = "--model"):
+    """Load a trained network of `kind` ("ctn", "tcn", "corr", or a tuple of acceptable kinds, the
+    first one's bundled file standing in for None), failing with one line for a bad or mismatched file."""
     import keras
 
     import lineart_color.models.color_transform  # noqa: F401  (registers the classes for deserialisation)
+    import lineart_color.models.correspondence  # noqa: F401
     import lineart_color.models.temporal  # noqa: F401
 
-    file = model_file(path, kind, flag)
+    kinds = (kind,) if isinstance(kind, str) else tuple(kind)
+    file = model_file(path, kinds[0], flag)
     if not zipfile.is_zipfile(file):  # Keras would report a foreign file as "not found"
         raise UserError(f"{file}: not a loadable Keras model file (a .keras file is a zip archive; this is not)")
     try:
@@ -59,7 +68,12 @@ def load_network(path: str | Path | None, kind: str, flag: str = "--model"):
     except Exception as error:  # Keras raises many types for foreign or damaged files
         reason = str(error).splitlines()[0][:160] if str(error) else type(error).__name__
         raise UserError(f"{file}: not a loadable Keras model file ({reason})") from None
-    expected = _model_class(kind)
-    if not isinstance(model, expected):
-        raise UserError(f"{file}: holds a {type(model).__name__}, but {flag} needs a {KIND_NAMES[kind]}")
+    if not isinstance(model, tuple(_model_class(k) for k in kinds)):
+        wanted = " or ".join(KIND_NAMES[k] for k in kinds)
+        raise UserError(f"{file}: holds a {type(model).__name__}, but {flag} needs a {wanted}")
     return model
+
+
+def network_kind(model) -> str:
+    """"ctn", "tcn" or "corr" for a loaded network."""
+    return next(kind for kind in KIND_NAMES if isinstance(model, _model_class(kind)))

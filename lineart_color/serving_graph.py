@@ -7,6 +7,10 @@ multiples of 8; K >= 1 painted keyframes of the same shot. Distance fields are c
 inside the graph (data/distance_graph.py), so clients send only images. With a temporal
 network the colour network's output is refined in the window (first reference, output,
 last reference), as colorize's ctn+tcn method does; with one reference it stands on both sides.
+
+The network is the Colour Transform Network (ctn) or the correspondence colourer (corr),
+which takes the images alone and computes its own distance fields. `colorize` runs this
+same function, so what it writes is what the export computes.
 """
 
 from __future__ import annotations
@@ -42,13 +46,19 @@ def temporal_window(color, line, ref_color, ref_line):
                      frame(ref_color[:, -1], ref_line[:, -1])], axis=1)
 
 
+def network_inputs(network, line, ref_color, ref_line) -> dict:
+    """The network's input dict: the images, plus distance fields for a network that takes them."""
+    inputs = {"line": line, "ref_color": ref_color, "ref_line": ref_line}
+    if getattr(network, "takes_distance_fields", True):
+        inputs.update(distance=distance_field_graph(line), ref_distance=reference_distance_fields(ref_line))
+    return inputs
+
+
 def make_colorize_fn(color_network, temporal_network=None):
     """The endpoint function; both networks run in inference mode."""
 
     def colorize(line, ref_color, ref_line):
-        inputs = {"line": line, "distance": distance_field_graph(line), "ref_color": ref_color,
-                  "ref_line": ref_line, "ref_distance": reference_distance_fields(ref_line)}
-        color = color_network(inputs, training=False)["color"]
+        color = color_network(network_inputs(color_network, line, ref_color, ref_line), training=False)["color"]
         if temporal_network is not None:
             window = temporal_window(color, line, ref_color, ref_line)
             color = temporal_network(window, training=False)[:, 1]

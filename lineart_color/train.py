@@ -93,14 +93,14 @@ def run(args: argparse.Namespace) -> None:
     import_tensorflow()
     config = resolve_config(args)
     from lineart_color.training.gan_trainer import GANTrainer
-    from lineart_color.training.tcn_task import make_task
+    from lineart_color.training.tasks import make_task
 
     # The trainer reads and validates the data before anything is written to the run dir.
     trainer = GANTrainer(config, make_task(config), args.run_dir, strategy=args.strategy)
     args.run_dir.mkdir(parents=True, exist_ok=True)
     (args.run_dir / "config.json").write_text(config.to_json())
     signal.signal(signal.SIGTERM, _interrupt)  # a polite kill checkpoints like Ctrl-C
-    if config.loss.vgg_weights is None:
+    if config.loss.vgg_weights is None and config.model.name != "corr":
         print("note: no --vgg-weights given, so the perceptual and style losses are off")
     print(f"training {config.model.name} ({config.model.preset}) on {config.data.source}, "
           f"{trainer.strategy.num_replicas_in_sync} replica(s), run dir {args.run_dir}")

@@ -71,8 +71,8 @@ def test_flat_and_bucket_recover_the_known_answer(tmp_path, method):
 def test_network_colours_any_frame_size_and_keeps_keyframes(tmp_path, model_files):
     shot = box_shot(tmp_path / "shot", frames=4, keyframes=(0,), height=27, width=45)  # not multiples of 8
     out = tmp_path / "out"
-    assert main(["colorize", str(shot), "--out", str(out), "--model", str(model_files / "ctn.keras"),
-                 "--batch-size", "2"]) == 0
+    assert main(["colorize", str(shot), "--out", str(out), "--method", "ctn",
+                 "--model", str(model_files / "ctn.keras"), "--batch-size", "2"]) == 0
     frames = [read_image(out / f"{name}.png") for name in frame_names(4)]
     assert all(frame.shape == (27, 45, 3) for frame in frames)
     np.testing.assert_array_equal(frames[0], read_image(shot / "color" / "0000.png"))
@@ -100,7 +100,7 @@ def test_the_network_sees_the_nearest_keyframe_before_and_after(tmp_path):
     assert shot.nearest_keyframes("0005") == ("0005",)
     inputs = FrameInputs(shot, "0006")  # only a keyframe before: it is given twice
     np.testing.assert_array_equal(inputs.ref_color[0], inputs.ref_color[1])
-    assert inputs.line.shape == (24, 48, 1) and inputs.ref_distance.shape == (2, 24, 48, 1)
+    assert inputs.line.shape == (24, 48, 1) and inputs.ref_line.shape == (2, 24, 48, 1)
 
 
 def corrupt_png(shot):
@@ -149,7 +149,8 @@ def test_unwritable_or_used_out_is_refused(tmp_path, capsys):
 ])
 def test_bad_model_files_are_refused_before_any_work(tmp_path, capsys, model_files, model, message):
     shot = box_shot(tmp_path / "shot")
-    assert main(["colorize", str(shot), "--out", str(tmp_path / "out"), "--model", str(model_files / model)]) == 2
+    assert main(["colorize", str(shot), "--out", str(tmp_path / "out"), "--method", "ctn",
+                 "--model", str(model_files / model)]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 

@@ -74,7 +74,8 @@ function describeModel(manifest, backend) {
     ? `${manifest.input_size.width}x${manifest.input_size.height} px (other sizes are resized)`
     : `any size (padded to a multiple of ${manifest.size_multiple})`;
   const megabytes = (manifest.tfjs.bytes / 1e6).toFixed(1);
-  return `Model: ${manifest.model.kind}, ${manifest.model.ctn_preset} preset, ${size}, `
+  const preset = manifest.model.ctn_preset ? `, ${manifest.model.ctn_preset} preset` : '';
+  return `Model: ${manifest.model.kind}${preset}, ${size}, `
     + `${manifest.tfjs.weights} weights (${megabytes} MB), TF.js ${backend} backend.`;
 }
 

@@ -16,17 +16,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     kinds = data.add_subparsers(dest="data_command", required=True, metavar="SOURCE")
 
     moji = kinds.add_parser("moji", help="render animated OpenMoji shots (the embedded default data)")
-    moji.add_argument("out", type=Path, metavar="OUT", help="new folder to write the shots into")
-    moji.add_argument("--split", default="train", choices=("train", "val", "test"),
-                      help="emoji split to draw from (test is reserved and refused)")
-    moji.add_argument("--shots", type=positive_int, default=16, help="number of shots (default 16)")
-    moji.add_argument("--frames", type=positive_int, default=8, help="frames per shot (default 8)")
-    moji.add_argument("--size", type=positive_int, default=256, help="frame side in pixels (default 256)")
-    moji.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    moji.add_argument("--keyframes", default=None, metavar="LIST",
-                      help="e.g. 0,-1: only these frames get color/, all frames go to truth/ "
-                           "(evaluation layout); default: every frame in color/ (training layout)")
-    moji.set_defaults(run=run_moji)
+    add_cel_shot_arguments(moji, "emoji")
+    moji.set_defaults(run=run_cel_shots, source="moji")
+
+    clipart = kinds.add_parser("clipart", help="render animated shots from Open Clip Art drawings (many artists; "
+                                               "`make clipart` installs Debian's openclipart-svg)")
+    add_cel_shot_arguments(clipart, "drawing")
+    clipart.set_defaults(run=run_cel_shots, source="clipart")
 
     video = kinds.add_parser("video", help="cut a video into shots with colour and extracted line art")
     video.add_argument("video", type=Path, metavar="IN", help="input video file (anything OpenCV reads)")
@@ -44,28 +40,58 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     video.set_defaults(run=run_video)
 
 
-def run_moji(args: argparse.Namespace) -> None:
+def add_cel_shot_arguments(parser: argparse.ArgumentParser, item: str) -> None:
+    """The flags of every source whose shots are drawings moving as cels (moji, clipart)."""
+    parser.add_argument("out", type=Path, metavar="OUT", help="new folder to write the shots into")
+    parser.add_argument("--split", default="train", choices=("train", "val", "test"),
+                        help=f"{item} split to draw from (test is reserved and refused)")
+    parser.add_argument("--shots", type=positive_int, default=16, help="number of shots (default 16)")
+    parser.add_argument("--frames", type=positive_int, default=8, help="frames per shot (default 8)")
+    parser.add_argument("--size", type=positive_int, default=256, help="frame side in pixels (default 256)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--keyframes", default=None, metavar="LIST",
+                        help="e.g. 0,-1: only these frames get color/, all frames go to truth/ "
+                             "(evaluation layout); default: every frame in color/ (training layout)")
+    parser.add_argument("--motion", type=non_negative_float, default=1.0, metavar="SCALE",
+                        help="scale every cel's speed, spin and growth (default 1; 3 is three times the motion)")
+
+
+def drawings_of(source: str, split: str) -> tuple[str, ...]:
     from lineart_color.data import openmoji
-    from lineart_color.data.staging import staged_output_dir
+
+    if source == "moji":
+        return openmoji.emoji_codes(split)
+    from lineart_color.data import openclipart
+
+    return openclipart.drawing_ids(split)
+
+
+def run_cel_shots(args: argparse.Namespace) -> None:
+    from lineart_color.data import openmoji
+    from lineart_color.data.staging import check_output_dir, staged_output_dir
     from lineart_color.progress import Progress
 
     if args.split == "test":
         raise UserError("--split test is reserved for independent evaluation; use train or val")
     if args.size < 16:
         raise UserError(f"--size must be at least 16 pixels, got {args.size}")
+    if args.motion > 10:
+        raise UserError(f"--motion must be at most 10 (cels would leave the frame), got {args.motion}")
     keyframes = None
     if args.keyframes is not None:
         try:
             keyframes = openmoji.keyframe_indices(args.keyframes, args.frames)
         except ValueError as error:
             raise UserError(f"--keyframes: {error}") from None
-    codes = openmoji.emoji_codes(args.split)
+    check_output_dir(args.out, "OUT")
+    drawings = drawings_of(args.source, args.split)
     with staged_output_dir(args.out) as stage, Progress(args.shots, "shots") as progress:
         for index in range(args.shots):
-            shot = openmoji.MojiShot.sample(openmoji.shot_rng(args.seed, index), codes, args.frames, args.size)
+            shot = openmoji.MojiShot.sample(openmoji.shot_rng(args.seed, index), drawings, args.frames, args.size,
+                                            motion=args.motion, source=args.source)
             openmoji.write_moji_shot(stage / f"shot_{index:04d}", shot, keyframes)
             progress.advance()
-    print(f"wrote {args.shots} {args.split} shots of {args.frames} frames at {args.size}px to {args.out}")
+    print(f"wrote {args.shots} {args.source} {args.split} shots of {args.frames} frames at {args.size}px to {args.out}")
 
 
 def run_video(args: argparse.Namespace) -> None:

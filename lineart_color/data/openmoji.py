@@ -114,53 +114,99 @@ class CelMotion:
         return matrix
 
 
+CEL_SOURCES = ("moji", "clipart")
+
+
+def cel_renderer(source: str):
+    """The function (drawing id, pixels) -> CelImage for an artwork source."""
+    if source == "moji":
+        return render_cel
+    if source == "clipart":
+        from lineart_color.data import openclipart
+
+        return openclipart.render_cel
+    raise ValueError(f"source must be one of {CEL_SOURCES}, got {source!r}")
+
+
+@dataclass(frozen=True)
+class Correspondence:
+    """Where each pixel of frame t is in frame k, from the renderer's own cel transforms.
+
+    flow: [S, S, 2] (dx, dy) in pixels: target pixel (x, y) shows the drawing point that
+      frame k shows at (x + dx, y + dy). Identity on paper.
+    layer: [S, S] int: the cel seen at the target pixel (index back to front), -1 on paper.
+    visible: [S, S] bool: that drawing point is seen in frame k too (inside the frame, not
+      hidden by a cel in front). Paper is visible when frame k has paper there as well.
+    """
+
+    flow: np.ndarray
+    layer: np.ndarray
+    visible: np.ndarray
+
+
+COVER_THRESHOLD = 0.5  # a cel owns a pixel where its alpha is at least this
+
+
 @dataclass(frozen=True)
 class MojiShot:
-    """A shot: cels back to front, a frame count and a square size in pixels."""
+    """A shot: cels back to front, a frame count, a square size in pixels, and the artwork source."""
 
     cels: tuple[CelMotion, ...]
     frames: int
     size: int
+    source: str = "moji"
 
     @staticmethod
-    def sample(rng: np.random.Generator, codes: Sequence[str], frames: int, size: int) -> "MojiShot":
-        """1-3 cels clustered near the middle so they overlap, each with its own smooth motion."""
+    def sample(rng: np.random.Generator, codes: Sequence[str], frames: int, size: int,
+               motion: float = 1.0, source: str = "moji") -> "MojiShot":
+        """1-3 cels clustered near the middle so they overlap, each with its own smooth motion.
+
+        `motion` scales every cel's speed, spin and growth (1: the default; 3: three times
+        the motion); the random draws do not depend on it, so it changes only how far cels move.
+        """
         if frames < 1 or size < 8:
             raise ValueError(f"need frames >= 1 and size >= 8, got frames={frames}, size={size}")
+        if not 0.0 <= motion <= 10.0:
+            raise ValueError(f"motion must be in [0, 10], got {motion}")
         cels = []
         for _ in range(int(rng.integers(1, 4))):
             heading = rng.uniform(0.0, 2.0 * math.pi)
-            speed = rng.uniform(0.004, 0.03)  # share of the frame per frame
+            speed = rng.uniform(0.004, 0.03) * motion  # share of the frame per frame
             cels.append(
                 CelMotion(
                     code=str(codes[int(rng.integers(len(codes)))]),
                     center=(float(rng.uniform(0.3, 0.7)), float(rng.uniform(0.3, 0.7))),
                     velocity=(speed * math.cos(heading), speed * math.sin(heading)),
                     angle=float(rng.uniform(-30.0, 30.0)),
-                    spin=float(rng.uniform(-3.0, 3.0)),
+                    spin=float(rng.uniform(-3.0, 3.0)) * motion,
                     scale=float(rng.uniform(0.5, 0.85)),
-                    growth=float(rng.uniform(0.985, 1.015)),
+                    growth=float(rng.uniform(0.985, 1.015)) ** motion,
                 )
             )
-        return MojiShot(tuple(cels), frames, size)
+        return MojiShot(tuple(cels), frames, size, source)
 
     def cel_pixels(self, cel: CelMotion) -> int:
         """Raster size for a cel: its largest on-screen size in the shot, rounded up to 16."""
         largest = max(cel.scale_at(0), cel.scale_at(self.frames - 1)) * self.size
         return int(math.ceil(largest / 16.0) * 16)
 
+    def _placed_cels(self, t: float):
+        """(cel image, its 2x3 cel -> frame matrix) for each cel, back to front."""
+        render = cel_renderer(self.source)
+        for cel in self.cels:
+            image = render(cel.code, self.cel_pixels(cel))
+            yield image, cel.affine(t, self.size, image.pixels)
+
+    def _warp(self, image: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+        return cv2.warpAffine(image, matrix, (self.size, self.size), flags=cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
     def render(self, t: float) -> tuple[np.ndarray, np.ndarray]:
         """(colour [S, S, 3], line [S, S]) of frame t, float32 in [0, 1]."""
         color = np.ones((self.size, self.size, 3), np.float32)
         line = np.ones((self.size, self.size), np.float32)
-        for cel in self.cels:
-            image = render_cel(cel.code, self.cel_pixels(cel))
-            matrix = cel.affine(t, self.size, image.pixels)
-            warp = functools.partial(
-                cv2.warpAffine, M=matrix, dsize=(self.size, self.size), flags=cv2.INTER_LINEAR,
-                borderMode=cv2.BORDER_CONSTANT, borderValue=0,
-            )
-            whole, strokes = warp(image.whole), warp(image.line)
+        for image, matrix in self._placed_cels(t):
+            whole, strokes = self._warp(image.whole, matrix), self._warp(image.line, matrix)
             cover = whole[..., 3]
             color = color * (1.0 - cover[..., None]) + whole[..., :3]
             line = line * (1.0 - cover) + cover  # the cel hides what is behind it
@@ -170,6 +216,38 @@ class MojiShot:
     def render_all(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
         frames = [self.render(t) for t in range(self.frames)]
         return [color for color, _ in frames], [line for _, line in frames]
+
+    def layers(self, t: float) -> tuple[np.ndarray, list[np.ndarray]]:
+        """([S, S] index of the front-most cel owning each pixel, -1 on paper; each cel's 2x3 matrix)."""
+        layer = np.full((self.size, self.size), -1, np.int32)
+        matrices = []
+        for index, (image, matrix) in enumerate(self._placed_cels(t)):
+            layer[self._warp(image.whole[..., 3], matrix) >= COVER_THRESHOLD] = index
+            matrices.append(matrix)
+        return layer, matrices
+
+    def correspondence(self, t: int, k: int) -> Correspondence:
+        """Ground-truth motion and visibility from frame t to frame k (see Correspondence)."""
+        layer_t, matrices_t = self.layers(t)
+        layer_k, matrices_k = self.layers(k)
+        xs, ys = np.meshgrid(np.arange(self.size, dtype=np.float64), np.arange(self.size, dtype=np.float64))
+        points = np.stack([xs, ys, np.ones_like(xs)], axis=-1)  # homogeneous pixel centres
+        flow = np.zeros((self.size, self.size, 2), np.float64)
+        for index, (matrix_t, matrix_k) in enumerate(zip(matrices_t, matrices_k)):
+            # frame t -> cel -> frame k
+            to_k = _as_3x3(matrix_k) @ np.linalg.inv(_as_3x3(matrix_t))
+            moved = points @ to_k[:2].T
+            mine = layer_t == index
+            flow[mine] = moved[mine] - points[mine][:, :2]
+        target = np.rint(np.stack([xs, ys], axis=-1) + flow).astype(np.int64)
+        inside = np.all((target >= 0) & (target < self.size), axis=-1)
+        seen = np.full(layer_t.shape, -2, np.int32)
+        seen[inside] = layer_k[target[inside][:, 1], target[inside][:, 0]]
+        return Correspondence(flow.astype(np.float32), layer_t, inside & (seen == layer_t))
+
+
+def _as_3x3(matrix: np.ndarray) -> np.ndarray:
+    return np.vstack([matrix, [0.0, 0.0, 1.0]])
 
 
 def shot_rng(seed: int, index: int) -> np.random.Generator:

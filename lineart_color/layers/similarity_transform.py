@@ -15,14 +15,30 @@ import keras
 from keras import ops
 
 
+def map_query_chunks(fn, query, chunk_size: int):
+    """fn applied to [B, chunk, C] slices of query [B, Q, C], one chunk in memory at a time -> [B, Q, V].
+
+    Chunks are made even (padding by less than one per chunk), and the padding is cut off again.
+    """
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    batch, length = ops.shape(query)[0], ops.shape(query)[1]
+    chunks = (length + chunk_size - 1) // chunk_size
+    chunk_size = (length + chunks - 1) // chunks
+    padded = ops.pad(query, [[0, 0], [0, chunks * chunk_size - length], [0, 0]])
+    pieces = ops.transpose(ops.reshape(padded, (batch, chunks, chunk_size, query.shape[-1])), (1, 0, 2, 3))
+    result = ops.map(fn, pieces)  # [chunks, B, chunk, V]
+    width = result.shape[-1]
+    result = ops.reshape(ops.transpose(result, (1, 0, 2, 3)), (batch, chunks * chunk_size, width))
+    return result[:, :length]
+
+
 def chunked_attention(query, keys, values, chunk_size: int = 4096):
     """softmax(query keys^T / sqrt(C)) values, computed `chunk_size` queries at a time.
 
     query [B, Q, C], keys [B, N, C], values [B, N, V] -> ([B, Q, V], confidence [B, Q, 1]),
     where confidence is each query's largest attention weight. Softmax runs in float32.
     """
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     scale = 1.0 / math.sqrt(query.shape[-1])
     keys32_t, values32 = ops.transpose(ops.cast(keys, "float32"), (0, 2, 1)), ops.cast(values, "float32")
 
@@ -33,14 +49,7 @@ def chunked_attention(query, keys, values, chunk_size: int = 4096):
         out = ops.matmul(weights, values32)
         return ops.concatenate([out, ops.max(weights, axis=-1, keepdims=True)], axis=-1)
 
-    batch, length = ops.shape(query)[0], ops.shape(query)[1]
-    chunks = (length + chunk_size - 1) // chunk_size
-    chunk_size = (length + chunks - 1) // chunks  # even chunks: pad by less than one per chunk, not to chunk_size
-    padded = ops.pad(query, [[0, 0], [0, chunks * chunk_size - length], [0, 0]])
-    pieces = ops.transpose(ops.reshape(padded, (batch, chunks, chunk_size, query.shape[-1])), (1, 0, 2, 3))
-    result = ops.map(attend, pieces)  # [chunks, B, chunk, V + 1], one chunk in memory at a time
-    result = ops.reshape(ops.transpose(result, (1, 0, 2, 3)), (batch, chunks * chunk_size, values.shape[-1] + 1))
-    result = ops.cast(result[:, :length], query.dtype)
+    result = ops.cast(map_query_chunks(attend, query, chunk_size), query.dtype)
     return result[..., :-1], result[..., -1:]
 
 

@@ -14,15 +14,17 @@ from pathlib import Path
 
 from lineart_color.errors import UserError
 
-MODELS = ("ctn", "tcn")
+MODELS = ("ctn", "tcn", "corr")
 PRECISIONS = ("float32", "bfloat16", "float16")
 STRATEGIES = ("auto", "default", "mirrored")
 
 
 @dataclass
 class ModelConfig:
-    name: str = "ctn"  # "ctn": Colour Transform Network; "tcn": Temporal Constraint Network (stage 2)
-    preset: str = "small"  # models/color_transform.PRESETS or models/temporal.PRESETS
+    # "ctn": Colour Transform Network; "tcn": Temporal Constraint Network (stage 2);
+    # "corr": the correspondence colourer (models/correspondence.py)
+    name: str = "ctn"
+    preset: str = "small"  # models/color_transform.PRESETS, models/temporal.PRESETS or models/correspondence.PRESETS
     references: int = 2  # 1: the reference before the target only; 2: before and after
     ctn_run: str | None = None  # tcn only: the run directory of the trained, frozen colour network
     # A trained generator (.keras file or run directory) whose weights start a new run: fine-tuning.
@@ -32,7 +34,9 @@ class ModelConfig:
 
 @dataclass
 class DataConfig:
-    source: str = "moji"  # a dataset folder of shots, or "moji" (rendered on the fly)
+    # ctn/tcn: a dataset folder of shots, or "moji" (rendered on the fly). corr: a cel source
+    # rendered on the fly with its true motion, "moji" or "clipart" (train split).
+    source: str = "moji"
     height: int = 256
     width: int = 256
     batch_size: int = 8  # global, across replicas
@@ -40,6 +44,8 @@ class DataConfig:
     max_spacing: int = 4
     max_zoom: float = 1.5
     seed: int = 0  # fixes the data stream and the initial weights
+    min_motion: float = 0.5  # corr: each shot's motion scale is drawn from [min_motion, max_motion]
+    max_motion: float = 4.0
 
 
 @dataclass
@@ -53,6 +59,10 @@ class LossConfig:
     # VGG19 ImageNet weights (a local .h5/.weights.h5 file). Without it the perceptual and
     # style terms are switched off: random VGG features are no perceptual measure.
     vgg_weights: str | None = None
+    # corr: the global match's log-likelihood, end-point error, and keyframe choice
+    match_weight: float = 1.0
+    flow_weight: float = 1.0
+    choice_weight: float = 1.0
 
 
 @dataclass
@@ -85,9 +95,10 @@ class TrainConfig:
     def validate(self) -> "TrainConfig":
         """Raise UserError naming the field for values no run can use."""
         from lineart_color.losses import ADVERSARIAL
-        from lineart_color.models import color_transform, temporal
+        from lineart_color.models import color_transform, correspondence, temporal
 
-        PRESETS = temporal.PRESETS if self.model.name == "tcn" else color_transform.PRESETS
+        PRESETS = {"tcn": temporal.PRESETS, "corr": correspondence.PRESETS}.get(self.model.name,
+                                                                              color_transform.PRESETS)
 
         checks = [
             (self.model.name in MODELS, "model.name", f"one of {MODELS}"),
@@ -113,6 +124,18 @@ class TrainConfig:
                 raise UserError(f"{self.model.ctn_run}: no generator.keras here (--ctn must be a finished ctn run directory)")
             if self.model.references != 2:
                 raise UserError("model.references: the temporal network needs 2 references (frames before and after)")
+        if self.model.name == "corr":
+            from lineart_color.data.openmoji import CEL_SOURCES
+
+            if self.data.source not in CEL_SOURCES:
+                raise UserError(f"data.source: the correspondence colourer learns from rendered motion, one of "
+                                f"{CEL_SOURCES} (shot folders carry no true motion), got {self.data.source!r}")
+            if self.data.height != self.data.width:
+                raise UserError(f"--size: the correspondence colourer trains on square frames, got "
+                                f"{self.data.height}x{self.data.width}")
+            if not 0 <= self.data.min_motion <= self.data.max_motion <= 10:
+                raise UserError(f"data.min_motion/max_motion: need 0 <= min <= max <= 10, got "
+                                f"{self.data.min_motion}, {self.data.max_motion}")
         if self.model.init_from is not None:
             from lineart_color.model_files import model_file
 
@@ -185,10 +208,17 @@ PRESETS = {
     # Stage 2: the temporal network over (reference, CTN output, reference) windows.
     "tcn-small-cpu": lambda: _preset(model__name="tcn", model__preset="small", data__height=128, data__width=128,
                                      data__batch_size=4),
+    # The correspondence colourer: supervised matching on rendered moji motion, 192 px, batch 4.
+    "corr-small-cpu": lambda: _preset(model__name="corr", model__preset="small", data__height=192, data__width=192,
+                                      data__batch_size=4,
+                                      optimizer__generator_lr=3e-4, optimizer__beta_1=0.9, run__image_every=250),
     # Tiny and fast, for tests and notebooks.
     "ctn-tiny": lambda: _preset(model__preset="small", data__height=32, data__width=32, data__batch_size=2,
                                 data__max_spacing=2, run__steps=4, run__log_every=1, run__image_every=2,
                                 run__checkpoint_every=2),
+    "corr-tiny": lambda: _preset(model__name="corr", model__preset="tiny", data__height=32, data__width=32,
+                                 data__batch_size=2, run__steps=4, run__log_every=1, run__image_every=2,
+                                 run__checkpoint_every=2),
     "tcn-tiny": lambda: _preset(model__name="tcn", model__preset="small", data__height=32, data__width=32,
                                 data__batch_size=2, data__max_spacing=2, run__steps=4, run__log_every=1,
                                 run__image_every=2, run__checkpoint_every=2),

@@ -30,6 +30,20 @@ class CTNTask:
         generator = ColorTransformNetwork(self.config.model.preset, name="color_transform_network")
         return generator, PatchDiscriminator(name="discriminator")
 
+    def dataset(self, global_batch: int, start_index: int):
+        """Triplet batches (data/pipeline.py) from element `start_index` on."""
+        from lineart_color.data.pipeline import TripletConfig, triplet_dataset
+
+        data = self.config.data
+        triplets = TripletConfig(height=data.height, width=data.width, min_spacing=data.min_spacing,
+                                 max_spacing=data.max_spacing, max_zoom=data.max_zoom, seed=data.seed)
+        return triplet_dataset(data.source, global_batch, triplets, start_index=start_index)
+
+    @staticmethod
+    def progress_values(values: dict) -> dict:
+        """What the progress bar shows of a step's losses."""
+        return {"g": values["generator"], "d": values["discriminator"], "l1": values.get("l1", float("nan"))}
+
     def split(self, batch: dict):
         """(generator inputs, discriminator condition, truth) from a triplet batch."""
         refs = self.reference_frames

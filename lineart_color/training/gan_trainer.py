@@ -1,9 +1,11 @@
-"""The GAN training loop every model shares.
+"""The training loop every model shares.
 
-A task (e.g. training/ctn_task.py) says how a batch becomes generator inputs and which
-loss terms to minimise; this module owns the rest: the strategy, mixed precision, the
-tf.function step written from one replica's view, checkpoints and resume, progress,
-TensorBoard and the loss plot.
+A task (e.g. training/ctn_task.py) says where batches come from, how a batch becomes
+generator inputs and which loss terms to minimise; this module owns the rest: the
+strategy, mixed precision, the tf.function step written from one replica's view,
+checkpoints and resume, progress, TensorBoard and the loss plot. A task whose
+build_models gives no discriminator trains its network on its own terms alone
+(supervised, e.g. training/correspondence_task.py).
 
 RUN_DIR/
     config.json        the resolved config (a resumed run reads it back)
@@ -24,7 +26,6 @@ import keras
 import tensorflow as tf
 
 from lineart_color import losses
-from lineart_color.data.pipeline import TripletConfig, triplet_dataset
 from lineart_color.errors import UserError
 from lineart_color.progress import Progress
 from lineart_color.training import summaries
@@ -35,7 +36,8 @@ POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16", "float16": "mixe
 
 
 class GANTask(Protocol):
-    def build_models(self) -> tuple[keras.Model, keras.Model]: ...
+    def build_models(self) -> tuple[keras.Model, keras.Model | None]: ...
+    def dataset(self, global_batch: int, start_index: int) -> tf.data.Dataset: ...
     def split(self, batch: dict): ...
     def generate(self, generator: keras.Model, inputs, training: bool) -> dict: ...
     def generator_terms(self, outputs: dict, truth, fake_logits) -> dict: ...
@@ -75,14 +77,17 @@ class GANTrainer:
         with self.strategy.scope():
             self.generator, self.discriminator = task.build_models()
             self.generator_optimizer = _optimizer(config.optimizer.generator_lr, config)
-            self.discriminator_optimizer = _optimizer(config.optimizer.discriminator_lr, config)
+            self.discriminator_optimizer = None
+            if self.discriminator is not None:
+                self.discriminator_optimizer = _optimizer(config.optimizer.discriminator_lr, config)
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
         self._build_weights()
-        self.checkpoint = tf.train.Checkpoint(
-            generator=variables_by_path(self.generator), discriminator=variables_by_path(self.discriminator),
-            step=self.step,
-            generator_optimizer=self.generator_optimizer, discriminator_optimizer=self.discriminator_optimizer,
-        )
+        tracked = {"generator": variables_by_path(self.generator), "step": self.step,
+                   "generator_optimizer": self.generator_optimizer}
+        if self.discriminator is not None:
+            tracked.update(discriminator=variables_by_path(self.discriminator),
+                           discriminator_optimizer=self.discriminator_optimizer)
+        self.checkpoint = tf.train.Checkpoint(**tracked)
         self.manager = tf.train.CheckpointManager(self.checkpoint, self.run_dir / "checkpoints",
                                                   max_to_keep=config.run.keep_checkpoints)
         self.history = summaries.LossHistory(self.run_dir / "history.jsonl")
@@ -96,15 +101,13 @@ class GANTrainer:
         inputs, condition, truth = self.task.split(batch)
         with self.strategy.scope():
             self.task.generate(self.generator, inputs, training=False)
-            self.discriminator([condition, truth])
             self.generator_optimizer.build(self.generator.trainable_variables)
-            self.discriminator_optimizer.build(self.discriminator.trainable_variables)
+            if self.discriminator is not None:
+                self.discriminator([condition, truth])
+                self.discriminator_optimizer.build(self.discriminator.trainable_variables)
 
     def _dataset(self, start: int) -> tf.data.Dataset:
-        data = self.config.data
-        triplets = TripletConfig(height=data.height, width=data.width, min_spacing=data.min_spacing,
-                                 max_spacing=data.max_spacing, max_zoom=data.max_zoom, seed=data.seed)
-        return triplet_dataset(data.source, self.global_batch, triplets, start_index=start)
+        return self.task.dataset(self.global_batch, start)
 
     def restore(self) -> int:
         """Resume from the newest checkpoint if there is one; returns the step to continue from.
@@ -124,7 +127,7 @@ class GANTrainer:
         from lineart_color.model_files import load_network
 
         source = load_network(path, self.config.model.name, "--init-from")
-        if source.preset != self.config.model.preset:
+        if getattr(source, "preset", self.config.model.preset) != self.config.model.preset:
             raise UserError(f"--init-from {path}: holds the {source.preset!r} preset, "
                             f"but this run trains {self.config.model.preset!r}")
         self.generator.set_weights(source.get_weights())
@@ -132,6 +135,8 @@ class GANTrainer:
     # -- the step ------------------------------------------------------------------------
 
     def _replica_step(self, batch):
+        if self.discriminator is None:
+            return self._supervised_replica_step(batch)
         inputs, condition, truth = self.task.split(batch)
         with tf.GradientTape() as generator_tape, tf.GradientTape() as discriminator_tape:
             outputs = self.task.generate(self.generator, inputs, training=True)
@@ -150,6 +155,19 @@ class GANTrainer:
         self.discriminator_optimizer.apply_gradients(zip(discriminator_grads, self.discriminator.trainable_variables))
         return {"generator": generator_loss, "discriminator": discriminator_loss,
                 **{name: average(value) for name, value in terms.items()}}
+
+    def _supervised_replica_step(self, batch):
+        """A step for a task without a discriminator: the generator minimises the task's terms."""
+        inputs, _, truth = self.task.split(batch)
+        with tf.GradientTape() as tape:
+            outputs = self.task.generate(self.generator, inputs, training=True)
+            terms = self.task.generator_terms(outputs, truth, None)
+            average = lambda per_example: tf.nn.compute_average_loss(per_example, global_batch_size=self.global_batch)
+            loss = average(tf.add_n(list(terms.values())))
+            scaled = self._scale(self.generator_optimizer, loss)
+        grads = tape.gradient(scaled, self.generator.trainable_variables)
+        self.generator_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+        return {"generator": loss, **{name: average(value) for name, value in terms.items()}}
 
     @staticmethod
     def _scale(optimizer, loss):
@@ -190,8 +208,7 @@ class GANTrainer:
                     step += 1
                     images_per_s = self.global_batch / max(time.monotonic() - timer, 1e-9)
                     timer = time.monotonic()
-                    progress.advance(g=values["generator"], d=values["discriminator"],
-                                     l1=values.get("l1", float("nan")), img_s=images_per_s)
+                    progress.advance(**self.task.progress_values(values), img_s=images_per_s)
                     if step % run.log_every == 0 or step == run.steps:
                         self.history.append(step, {**values, "images_per_s": images_per_s})
                         summaries.write_scalars(writer, step, values)

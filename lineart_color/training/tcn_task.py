@@ -67,7 +67,3 @@ class TCNTask(CTNTask):
                                    np.asarray(outputs["refined"][i]), np.asarray(batch["color"][i, TARGET])]))
         return rows
 
-
-def make_task(config: TrainConfig):
-    """The task for config.model.name."""
-    return TCNTask(config) if config.model.name == "tcn" else CTNTask(config)

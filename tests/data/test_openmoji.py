@@ -78,3 +78,53 @@ def test_write_shot_in_evaluation_layout(tmp_path):
     assert written.keyframes == ("0000", "0003")
     assert written.size == (48, 48)
     np.testing.assert_allclose(written.truth("0003"), written.color("0003"))
+
+
+def test_motion_scales_how_far_cels_move_and_nothing_else():
+    codes = openmoji.emoji_codes("val")
+    gentle = MojiShot.sample(openmoji.shot_rng(4, 1), codes, 8, 64)
+    triple = MojiShot.sample(openmoji.shot_rng(4, 1), codes, 8, 64, motion=3.0)
+    still = MojiShot.sample(openmoji.shot_rng(4, 1), codes, 8, 64, motion=0.0)
+    for a, b, c in zip(gentle.cels, triple.cels, still.cels):
+        assert a.code == b.code and a.center == b.center and a.angle == b.angle and a.scale == b.scale
+        np.testing.assert_allclose(np.multiply(a.velocity, 3.0), b.velocity)
+        assert b.spin == pytest.approx(3.0 * a.spin) and b.growth == pytest.approx(a.growth**3)
+        assert c.velocity == (0.0, 0.0) and c.spin == 0.0 and c.growth == 1.0
+    np.testing.assert_array_equal(still.render(0)[0], still.render(7)[0])
+    with pytest.raises(ValueError, match="motion"):
+        MojiShot.sample(openmoji.shot_rng(4, 1), codes, 8, 64, motion=-1.0)
+
+
+def test_correspondence_of_a_sliding_square_by_hand():
+    # A blue square (0.4 of the frame) slides right by 0.1 of the frame per frame on paper.
+    square = CelMotion("1F7E6", (0.4, 0.5), (0.1, 0.0), 0.0, 0.0, 0.4, 1.0)
+    shot = MojiShot((square,), 3, 64)
+    truth = shot.correspondence(0, 2)
+    on_cel = truth.layer == 0
+    assert 200 < on_cel.sum() < 64 * 64 * 0.16  # the square's pixels (0.4 of the frame), nothing else
+    np.testing.assert_allclose(truth.flow[on_cel], np.tile([12.8, 0.0], (on_cel.sum(), 1)), atol=1e-4)
+    np.testing.assert_array_equal(truth.flow[~on_cel], 0.0)  # paper does not move
+    interior = ndimage.binary_erosion(on_cel)  # the rim lands on sub-pixel positions: either answer is fair
+    assert truth.visible[interior].all()  # nothing covers it and it stays inside the frame
+    # paper is visible where frame 2 has paper too, hidden where the square has arrived
+    layer_2, _ = shot.layers(2)
+    np.testing.assert_array_equal(truth.visible[~on_cel], layer_2[~on_cel] == -1)
+    assert truth.visible[on_cel].mean() > 0.9
+    back = shot.correspondence(2, 0)
+    np.testing.assert_allclose(back.flow[back.layer == 0], np.tile([-12.8, 0.0], ((back.layer == 0).sum(), 1)),
+                               atol=1e-4)
+
+
+def test_a_cel_sliding_under_another_is_hidden_where_it_goes_under():
+    behind = CelMotion("1F7E6", (0.3, 0.5), (0.1, 0.0), 0.0, 0.0, 0.3, 1.0)  # moves right, under...
+    front = CelMotion("1F7E5", (0.6, 0.5), (0.0, 0.0), 0.0, 0.0, 0.3, 1.0)  # ...a still square in front
+    shot = MojiShot((behind, front), 3, 64)
+    truth = shot.correspondence(0, 2)
+    mine = truth.layer == 0
+    landing = np.rint(np.argwhere(mine)[:, 1] + truth.flow[mine][:, 0]).astype(int)
+    rows = np.argwhere(mine)[:, 0]
+    layer_2, _ = shot.layers(2)
+    covered = layer_2[rows, landing] == 1
+    assert covered.sum() > 50 and (~covered).sum() > 50  # part of it goes under, part stays in view
+    np.testing.assert_array_equal(truth.visible[mine], ~covered)
+    assert truth.visible[truth.layer == 1].all()  # the still front square is seen in both frames

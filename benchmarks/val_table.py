@@ -1,0 +1,79 @@
+"""The README's quality table: every colourer and every floor on every val set, side by side.
+
+    python benchmarks/val_table.py runs/val_moji runs/val_moji3 runs/val_clipart \\
+        --methods corr ctn ctn+snap --json benchmarks/figures/val_table.json
+
+Each SET is a dataset in the evaluation layout (truth/ for every frame, keyframes in color/),
+e.g. from `lineart-color data moji SET --split val --keyframes 0,-1`. Methods are colorize's
+(`ctn+snap` is `--method ctn --snap`); the floors nearest, bucket and flow are always scored.
+Prints one markdown table per set (frames, PSNR, SSIM, flat acc, flicker, seconds per frame)
+and, with --json, writes every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+FLOORS = ("nearest", "bucket", "flow")
+
+
+def make(method: str):
+    from lineart_color.colorize import make_colorizer
+
+    base, _, palette = method.partition("+")
+    if palette in ("snap", "flat"):
+        return make_colorizer(base, snap=palette == "snap", flat=palette == "flat")
+    return make_colorizer(method)
+
+
+def score_set(folder: Path, methods: list[str]) -> dict:
+    from lineart_color.colorizers import colorize_shot
+    from lineart_color.evaluate import evaluate, read_truth_shots
+
+    shots, _ = read_truth_shots(folder)
+    results = {}
+    for method in [*methods, *FLOORS]:
+        colorizer = make(method)
+        outputs, started = {}, time.perf_counter()
+        for shot in shots:
+            outputs[shot.path.name] = colorize_shot(shot, colorizer)
+        seconds = time.perf_counter() - started
+        row = evaluate(shots, {method: lambda shot: outputs[shot.path.name]})[method]
+        row["seconds_per_frame"] = seconds / max(row["frames"], 1)
+        results[method] = row
+        print(f"  {folder.name}: {method} done", flush=True)
+    return results
+
+
+def markdown(name: str, results: dict) -> str:
+    lines = [f"**{name}**", "", "| method | frames | PSNR | SSIM | flat acc | flicker | s/frame |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for method, row in results.items():
+        label = f"floor: {method}" if method in FLOORS else method
+        lines.append(f"| {label} | {row['frames']} | {row['psnr']:.2f} | {row['ssim']:.3f} | "
+                     f"{row['flat_accuracy']:.3f} | {row['flicker']:.4f} | {row['seconds_per_frame']:.3f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sets", nargs="+", type=Path, metavar="SET")
+    parser.add_argument("--methods", nargs="*", default=["ctn", "ctn+snap"])
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    from lineart_color.quiet import import_tensorflow
+
+    import_tensorflow()
+    everything = {}
+    for folder in args.sets:
+        everything[folder.name] = score_set(folder, args.methods)
+        print(markdown(folder.name, everything[folder.name]) + "\n", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(everything, indent=2, sort_keys=True) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""tf.data input for the correspondence colourer: frames with their true motion.
+
+Every element is one target frame of a rendered cel shot (data/openmoji.py) with its two
+keyframes, the first and last frame of the shot, as `colorize` sees a shot:
+
+    line       [H, W, 1]     target line art
+    color      [H, W, 3]     target colour (the truth; never a model input)
+    ref_line   [2, H, W, 1]  keyframe line art
+    ref_color  [2, H, W, 3]  keyframe colour
+    flow       [2, H, W, 2]  true (dx, dy) from each target pixel to the same drawing point in the keyframe
+    visible    [2, H, W, 1]  1 where that point is seen in the keyframe (not hidden, not outside)
+
+The renderer knows every cel's transform and depth order, so correspondence and visibility
+are exact (MojiShot.correspondence). The amount of motion is drawn per shot, from gentle to
+several times the default, so the network meets both small and large motion. Randomness is
+keyed on (seed, element index): a seed fixes the stream, and resume continues it exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import tensorflow as tf
+
+from lineart_color.data import openmoji
+
+KEYFRAMES = 2
+
+
+@dataclass(frozen=True)
+class MotionDataConfig:
+    size: int = 256
+    frames: int = 8  # keyframes are frame 0 and frame frames - 1
+    min_motion: float = 0.5
+    max_motion: float = 4.0
+    source: str = "moji"  # a cel source of openmoji.CEL_SOURCES
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.size < 16 or self.size % 8:
+            raise ValueError(f"size must be a multiple of 8, at least 16, got {self.size}")
+        if self.frames < 3:
+            raise ValueError(f"frames must be at least 3 (two keyframes and a target), got {self.frames}")
+        if not 0.0 <= self.min_motion <= self.max_motion:
+            raise ValueError(f"need 0 <= min_motion <= max_motion, got {self.min_motion}, {self.max_motion}")
+
+
+def drawing_ids(source: str) -> tuple[str, ...]:
+    """The train-split drawings of a cel source."""
+    if source == "moji":
+        return openmoji.emoji_codes("train")
+    from lineart_color.data import openclipart
+
+    return openclipart.drawing_ids("train")
+
+
+def motion_example(config: MotionDataConfig, index: int) -> dict[str, np.ndarray]:
+    """Element `index` of the stream, as numpy arrays (see the module docstring)."""
+    rng = np.random.default_rng([config.seed, index])
+    motion = float(rng.uniform(config.min_motion, config.max_motion))
+    shot = openmoji.MojiShot.sample(rng, drawing_ids(config.source), config.frames, config.size, motion=motion,
+                                    source=config.source)
+    target = int(rng.integers(1, config.frames - 1))
+    keys = (0, config.frames - 1)
+    color, line = shot.render(target)
+    rendered = [shot.render(key) for key in keys]
+    truths = [shot.correspondence(target, key) for key in keys]
+    return {
+        "line": line[..., None],
+        "color": color,
+        "ref_line": np.stack([key_line for _, key_line in rendered])[..., None],
+        "ref_color": np.stack([key_color for key_color, _ in rendered]),
+        "flow": np.stack([truth.flow for truth in truths]),
+        "visible": np.stack([truth.visible for truth in truths]).astype(np.float32)[..., None],
+    }
+
+
+FIELDS = ("line", "color", "ref_line", "ref_color", "flow", "visible")
+
+
+def motion_dataset(config: MotionDataConfig, batch_size: int, start_index: int = 0) -> tf.data.Dataset:
+    """Batches of motion_example elements, from element `start_index` on (for exact resume)."""
+    size = config.size
+    shapes = {"line": (size, size, 1), "color": (size, size, 3), "ref_line": (KEYFRAMES, size, size, 1),
+              "ref_color": (KEYFRAMES, size, size, 3), "flow": (KEYFRAMES, size, size, 2),
+              "visible": (KEYFRAMES, size, size, 1)}
+
+    def load(index):
+        example = motion_example(config, int(index))
+        return [example[name].astype(np.float32) for name in FIELDS]
+
+    def to_dict(index):
+        values = tf.numpy_function(load, [index], [tf.float32] * len(FIELDS))
+        return {name: tf.ensure_shape(value, shapes[name]) for name, value in zip(FIELDS, values)}
+
+    indices = tf.data.Dataset.counter(start=start_index)
+    return indices.map(to_dict, num_parallel_calls=2, deterministic=True).batch(batch_size).prefetch(2)

@@ -1,0 +1,126 @@
+"""Stateless maths for matching: sampling an image along a flow, local correlation, and
+paint continued under the lines. All `keras.ops`, with ops TF.js runs (gather, pad, slice).
+
+Flows are [N, H, W, 2] (dx, dy) in pixels: output pixel p reads the image at p + flow(p).
+"""
+
+from __future__ import annotations
+
+from keras import ops
+
+
+def pixel_grid(height, width):
+    """[H, W, 2] float32 (x, y) pixel coordinates."""
+    xs = ops.cast(ops.arange(width), "float32")
+    ys = ops.cast(ops.arange(height), "float32")
+    grid_y, grid_x = ops.meshgrid(ys, xs, indexing="ij")
+    return ops.stack([grid_x, grid_y], axis=-1)
+
+
+def _gather_pixels(image, xs, ys):
+    """image [N, H, W, C] at integer coordinates xs, ys [N, H', W'] (already in range) -> [N, H', W', C]."""
+    shape = ops.shape(image)
+    batch, height, width = shape[0], shape[1], shape[2]
+    flat = ops.reshape(image, (-1, image.shape[-1]))
+    index = ops.reshape(ops.arange(batch) * height * width, (-1, 1, 1)) + ys * width + xs
+    picked = ops.take(flat, ops.reshape(index, (-1,)), axis=0)
+    return ops.reshape(picked, (batch, ops.shape(xs)[1], ops.shape(xs)[2], image.shape[-1]))
+
+
+def _coordinates(image, flow):
+    """Sample positions p + flow(p), clamped to the image, as float x, y [N, H, W]."""
+    shape = ops.shape(image)
+    height, width = shape[1], shape[2]
+    grid = pixel_grid(ops.shape(flow)[1], ops.shape(flow)[2])
+    position = grid[None] + ops.cast(flow, "float32")
+    xs = ops.clip(position[..., 0], 0.0, ops.cast(width - 1, "float32"))
+    ys = ops.clip(position[..., 1], 0.0, ops.cast(height - 1, "float32"))
+    return xs, ys
+
+
+def sample_nearest(image, flow):
+    """image [N, H, W, C] read at the nearest pixel to p + flow(p): every output value is an input pixel."""
+    xs, ys = _coordinates(image, flow)
+    return _gather_pixels(image, ops.cast(ops.round(xs), "int32"), ops.cast(ops.round(ys), "int32"))
+
+
+def sample_bilinear(image, flow):
+    """image [N, H, W, C] read at p + flow(p) with bilinear interpolation (differentiable in image and flow)."""
+    shape = ops.shape(image)
+    height, width = shape[1], shape[2]
+    xs, ys = _coordinates(image, flow)
+    x0, y0 = ops.floor(xs), ops.floor(ys)
+    wx, wy = (xs - x0)[..., None], (ys - y0)[..., None]
+    x0, y0 = ops.cast(x0, "int32"), ops.cast(y0, "int32")
+    x1, y1 = ops.minimum(x0 + 1, width - 1), ops.minimum(y0 + 1, height - 1)
+    image32 = ops.cast(image, "float32")
+    top = _gather_pixels(image32, x0, y0) * (1.0 - wx) + _gather_pixels(image32, x1, y0) * wx
+    bottom = _gather_pixels(image32, x0, y1) * (1.0 - wx) + _gather_pixels(image32, x1, y1) * wx
+    return ops.cast(top * (1.0 - wy) + bottom * wy, image.dtype)
+
+
+def upsample_bilinear_2x(x):
+    """[N, H, W, C] -> [N, 2H, 2W, C], bilinear with half-pixel centres and clamped edges (as
+    tf.image.resize), written with slices so it works when H and W are unknown until run time."""
+    return _upsample_axis(_upsample_axis(x, 1), 2)
+
+
+def _upsample_axis(x, axis: int):
+    first = ops.take(x, ops.arange(0, 1), axis=axis)
+    last = ops.take(x, ops.arange(ops.shape(x)[axis] - 1, ops.shape(x)[axis]), axis=axis)
+    length = ops.shape(x)[axis]
+    before = ops.concatenate([first, ops.take(x, ops.arange(0, length - 1), axis=axis)], axis=axis)
+    after = ops.concatenate([ops.take(x, ops.arange(1, length), axis=axis), last], axis=axis)
+    even, odd = 0.75 * x + 0.25 * before, 0.75 * x + 0.25 * after
+    pairs = ops.stack([even, odd], axis=axis + 1)
+    shape = ops.shape(x)
+    new_shape = [shape[0], shape[1], shape[2], x.shape[-1]]
+    new_shape[axis] = 2 * length
+    return ops.reshape(pairs, new_shape)
+
+
+def local_correlation(target, source, radius: int):
+    """[N, H, W, (2r+1)^2]: mean over channels of target(p) * source(p + d) for every |dx|, |dy| <= r.
+
+    `source` is usually already warped by the current flow, so d searches around it.
+    """
+    if radius < 0:
+        raise ValueError(f"radius must be >= 0, got {radius}")
+    shape = ops.shape(target)
+    height, width = shape[1], shape[2]
+    padded = ops.pad(source, [[0, 0], [radius, radius], [radius, radius], [0, 0]])
+    scores = []
+    for dy in range(2 * radius + 1):
+        for dx in range(2 * radius + 1):
+            shifted = ops.slice(padded, [0, dy, dx, 0], [shape[0], height, width, source.shape[-1]])
+            scores.append(ops.mean(target * shifted, axis=-1))
+    return ops.stack(scores, axis=-1)
+
+
+def paint_under_lines(colour, line, steps: int, threshold: float = 0.5):
+    """[N, H, W, 3]: line pixels (grey < threshold) take a neighbouring paint, `steps` pixels deep.
+
+    Each step hands every still-unpainted line pixel the colour of an already-painted
+    neighbour (the first in a fixed order), so paint grows under the lines without mixing
+    two paints. Pixels deeper than `steps` inside a line keep their own colour (a large
+    black shape is black paint).
+    """
+    painted = ops.cast(line >= threshold, colour.dtype)  # [N, H, W, 1]
+    order = [(-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1)]
+    for _ in range(steps):
+        new_colour, new_painted = colour, painted
+        for dy, dx in order:
+            neighbour_colour = _shift(colour, dy, dx)
+            neighbour_painted = _shift(painted, dy, dx)
+            take = (1.0 - new_painted) * neighbour_painted  # unpainted here, painted there
+            new_colour = new_colour * (1.0 - take) + neighbour_colour * take
+            new_painted = new_painted + take
+        colour, painted = new_colour, new_painted
+    return colour
+
+
+def _shift(image, dy: int, dx: int):
+    """image[y + dy, x + dx] with zeros outside (so outside is never 'painted')."""
+    shape = ops.shape(image)
+    padded = ops.pad(image, [[0, 0], [1, 1], [1, 1], [0, 0]])
+    return ops.slice(padded, [0, 1 + dy, 1 + dx, 0], [shape[0], shape[1], shape[2], image.shape[-1]])

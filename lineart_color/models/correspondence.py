@@ -1,0 +1,296 @@
+"""The correspondence colourer: match the target's line art to each keyframe, then copy the
+keyframes' own paint. It learns matching and choosing, never painting.
+
+Inputs (a dict, float in [0, 1], H and W multiples of 8, any K >= 1 keyframes):
+    line       [B, H, W, 1]     target line art, dark on white
+    ref_color  [B, K, H, W, 3]  keyframe colour
+    ref_line   [B, K, H, W, 1]  keyframe line art
+Outputs (a dict):
+    color      [B, H, W, 3]     the target coloured with keyframe pixels (exact paints)
+    flows      [B, K, H, W, 2]  (dx, dy) px: target pixel p shows what keyframe k shows at p + flow
+    choice     [B, H, W, K]     how much each keyframe is trusted at each pixel (softmax)
+    levels     [flow at 1/8, 1/4, 1/2], each [B*K, h, w, 2] in that level's pixels (for training)
+    match      (query [B*K, Q, C], keys [B*K, N, C]) of the global match, for its training loss
+
+How:
+1. One shared encoder turns line art and its distance field (computed in the graph, as
+   export needs) into features at 1/2, 1/4 and 1/8.
+2. Global match at 1/8: every target cell is compared with every cell of each keyframe
+   (cosine similarity, a softmax per keyframe); the expected position is a coarse flow that
+   can span the whole frame, so large motion is found.
+3. Coarse to fine, at 1/4 and 1/2: the keyframe's features are warped by the current
+   flow, a local correlation (radius r) searches around it, and a small network predicts
+   the correction. The flow at 1/2 is smooth enough to be upsampled to full size.
+4. A choice head scores each keyframe per pixel (at 1/2) from how well its warp matches.
+5. The keyframe paint (lines taken out, so no keyframe line lands on paint) is sampled at
+   the flow at the nearest pixel, the best keyframe wins, and the target's lines are laid over it.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from lineart_color.data.distance_graph import distance_field_graph
+from lineart_color.layers.conv_block import ConvBlock
+from lineart_color.layers.similarity_transform import map_query_chunks
+from lineart_color.layers.warp import (local_correlation, paint_under_lines, pixel_grid, sample_bilinear,
+                                       sample_nearest, upsample_bilinear_2x)
+
+DOWNSAMPLING = 8
+LINE_THRESHOLD = 0.5  # line pixels: grey below this (data/distance.py)
+
+# Named configs; a saved model stores the resolved values, not the name.
+PRESETS = {
+    "small": {"widths": (24, 48, 96), "match_dim": 64, "radius": 3, "fill_steps": 6},
+    "tiny": {"widths": (8, 16, 16), "match_dim": 16, "radius": 1, "fill_steps": 2},
+}
+
+
+def _conv(filters: int, strides: int = 1, activation="leaky_relu", name=None) -> ConvBlock:
+    return ConvBlock(filters, 3, strides, norm="none", activation=activation, spectral=False, name=name)
+
+
+def _merge(x):
+    """[B, K, H, W, C] -> [B*K, H, W, C]."""
+    shape = ops.shape(x)
+    return ops.reshape(x, (-1, shape[2], shape[3], x.shape[-1]))
+
+
+def _per_reference(x, refs):
+    """[B, H, W, C] -> [B*K, H, W, C]: the target repeated once per keyframe."""
+    shape = ops.shape(x)
+    return ops.reshape(ops.repeat(x[:, None], refs, axis=1), (-1, shape[1], shape[2], x.shape[-1]))
+
+
+def _upsample_flow(flow):
+    """A flow at one level -> the next finer level (twice the size, twice the pixels)."""
+    return 2.0 * upsample_bilinear_2x(flow)
+
+
+@keras.saving.register_keras_serializable(package="lineart_color")
+class PyramidEncoder(keras.layers.Layer):
+    """[N, H, W, 2] -> features at 1/2, 1/4, 1/8 (a stride-2 3x3 conv and a 3x3 conv a level)."""
+
+    def __init__(self, widths=(24, 48, 96), **kwargs):
+        super().__init__(**kwargs)
+        if len(widths) != 3 or min(widths) < 1:
+            raise ValueError(f"widths must be three positive numbers, got {widths}")
+        self.widths = tuple(int(w) for w in widths)
+        self.stages = [[_conv(w, 2, name=f"level{i}_a"), _conv(w, name=f"level{i}_b")]
+                       for i, w in enumerate(self.widths)]
+
+    def build(self, input_shape):
+        shape = input_shape
+        for stage in self.stages:
+            for block in stage:
+                block.build(shape)
+                shape = block.compute_output_shape(shape)
+
+    def call(self, x):
+        features = []
+        for first, second in self.stages:
+            x = second(first(x))
+            features.append(x)
+        return features
+
+    def get_config(self):
+        return {**super().get_config(), "widths": self.widths}
+
+
+@keras.saving.register_keras_serializable(package="lineart_color")
+class GlobalMatch(keras.layers.Layer):
+    """Coarse flow from all-pairs matching: [target [N, h, w, C], keyframe [N, h, w, C]] ->
+    (flow [N, h, w, 2] in cells, log evidence [N, h, w, 1], query, keys).
+
+    Cosine similarity of projected features times a learned scale; softmax over the keyframe's
+    cells; the flow is the expected cell minus the target cell. The log evidence (logsumexp of
+    the scores) says how well the keyframe explains each target cell. Queries are chunked, so
+    memory stays bounded for large frames.
+    """
+
+    def __init__(self, dim: int = 64, chunk_size: int = 2048, **kwargs):
+        super().__init__(**kwargs)
+        if dim < 1 or chunk_size < 1:
+            raise ValueError(f"dim and chunk_size must be >= 1, got {dim}, {chunk_size}")
+        self.dim, self.chunk_size = dim, chunk_size
+        self.project = keras.layers.Conv2D(dim, 1, name="project")
+
+    def build(self, input_shape):
+        self.project.build(input_shape[0])
+        self.log_scale = self.add_weight(shape=(), initializer=keras.initializers.Constant(2.3), name="log_scale")
+
+    def embed(self, features):
+        """[N, h, w, C] -> [N, h*w, dim], unit length."""
+        x = ops.cast(self.project(features), "float32")
+        x = ops.reshape(x, (ops.shape(x)[0], -1, self.dim))
+        return x / ops.sqrt(ops.sum(x * x, axis=-1, keepdims=True) + 1e-6)
+
+    def call(self, inputs):
+        target, key = inputs
+        shape = ops.shape(target)
+        height, width = shape[1], shape[2]
+        query, keys = self.embed(target), self.embed(key)
+        scale = ops.exp(self.log_scale)
+        positions = ops.reshape(pixel_grid(height, width), (1, -1, 2))  # [1, N, 2]
+        keys_t = ops.transpose(keys, (0, 2, 1))
+
+        def match(query_chunk):
+            scores = ops.matmul(query_chunk, keys_t) * scale  # [N, chunk, cells]
+            evidence = ops.logsumexp(scores, axis=-1, keepdims=True)
+            weights = ops.exp(scores - evidence)
+            expected = ops.matmul(weights, ops.broadcast_to(positions, (ops.shape(keys)[0], ops.shape(keys)[1], 2)))
+            return ops.concatenate([expected, evidence], axis=-1)
+
+        result = ops.reshape(map_query_chunks(match, query, self.chunk_size), (-1, height, width, 3))
+        flow = result[..., :2] - pixel_grid(height, width)[None]
+        return flow, result[..., 2:], query, keys
+
+    def log_likelihood(self, query, keys, index):
+        """log p(target cell q matches keyframe cell index[q]) under the per-keyframe softmax, [N, Q].
+
+        For training only (it holds all Q x cells scores at once).
+        """
+        scale = ops.exp(self.log_scale)
+        chosen = ops.take_along_axis(keys, ops.repeat(index[..., None], self.dim, axis=-1), axis=1)
+        chosen_score = ops.sum(query * chosen, axis=-1) * scale
+        evidence = ops.logsumexp(ops.matmul(query, ops.transpose(keys, (0, 2, 1))) * scale, axis=-1)
+        return chosen_score - evidence
+
+    def get_config(self):
+        return {**super().get_config(), "dim": self.dim, "chunk_size": self.chunk_size}
+
+
+@keras.saving.register_keras_serializable(package="lineart_color")
+class FlowRefiner(keras.layers.Layer):
+    """One coarse-to-fine level: [target features, keyframe features, flow from the level above]
+    -> (flow at this level, local correlation at it)."""
+
+    def __init__(self, width: int = 32, radius: int = 3, **kwargs):
+        super().__init__(**kwargs)
+        if width < 1 or radius < 0:
+            raise ValueError(f"width must be >= 1 and radius >= 0, got {width}, {radius}")
+        self.width, self.radius = width, radius
+        self.blocks = [_conv(width, name="conv_a"), _conv(max(width // 2, 2), name="conv_b"),
+                       _conv(2, activation=None, name="to_flow")]
+
+    def build(self, input_shape):
+        target_shape = input_shape[0]
+        shape = (*target_shape[:-1], (2 * self.radius + 1) ** 2 + target_shape[-1] + 2)
+        for block in self.blocks:
+            block.build(shape)
+            shape = block.compute_output_shape(shape)
+
+    def call(self, inputs):
+        target, key, coarse_flow = inputs
+        flow = _upsample_flow(coarse_flow)
+        correlation = local_correlation(target, sample_bilinear(key, flow), self.radius)
+        size = ops.cast(ops.shape(target)[1], "float32")
+        x = ops.concatenate([correlation, target, flow / size], axis=-1)
+        for block in self.blocks:
+            x = block(x)
+        flow = flow + ops.cast(x, "float32")
+        return flow, correlation
+
+    def get_config(self):
+        return {**super().get_config(), "width": self.width, "radius": self.radius}
+
+
+@keras.saving.register_keras_serializable(package="lineart_color")
+class CorrespondenceNetwork(keras.Model):
+    takes_distance_fields = False  # it computes its own from the line art (serving_graph.network_inputs)
+
+    def __init__(self, widths=(24, 48, 96), match_dim: int = 64, radius: int = 3, fill_steps: int = 6,
+                 chunk_size: int = 2048, **kwargs):
+        super().__init__(**kwargs)
+        if fill_steps < 0:
+            raise ValueError(f"fill_steps must be >= 0, got {fill_steps}")
+        self.widths, self.match_dim, self.radius = tuple(int(w) for w in widths), match_dim, radius
+        self.fill_steps, self.chunk_size = fill_steps, chunk_size
+        self.encoder = PyramidEncoder(self.widths, name="encoder")
+        self.global_match = GlobalMatch(match_dim, chunk_size, name="global_match")
+        self.refiners = [FlowRefiner(max(self.widths[level], 8), radius, name=f"refine_{level}")
+                         for level in (1, 0)]
+        self.choice_blocks = [_conv(16, name="choice_a"), _conv(1, activation=None, name="choice_logit")]
+
+    @classmethod
+    def from_preset(cls, preset: str, **kwargs) -> "CorrespondenceNetwork":
+        if preset not in PRESETS:
+            raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
+        return cls(**PRESETS[preset], **kwargs)
+
+    def features(self, line):
+        """[N, H, W, 1] line art -> the encoder's pyramid, from the line art and its distance field."""
+        line = ops.cast(line, "float32")
+        x = ops.concatenate([line, distance_field_graph(line)], axis=-1) * 2.0 - 1.0
+        return self.encoder(x)
+
+    def call(self, inputs, training=None):
+        line, ref_line, ref_color = inputs["line"], inputs["ref_line"], inputs["ref_color"]
+        batch, refs = ops.shape(ref_color)[0], ops.shape(ref_color)[1]
+        target = [_per_reference(f, refs) for f in self.features(line)]
+        keys = self.features(_merge(ref_line))
+
+        coarse, evidence, query, key_cells = self.global_match([target[2], keys[2]])
+        levels, flow, correlation = [coarse], coarse, None
+        for refiner, level in zip(self.refiners, (1, 0)):
+            flow, correlation = refiner([target[level], keys[level], flow])
+            levels.append(flow)
+
+        evidence_half = ops.repeat(ops.repeat(evidence, 4, axis=1), 4, axis=2)  # 1/8 -> 1/2
+        difference = ops.abs(target[0] - sample_bilinear(keys[0], flow))
+        x = ops.concatenate([correlation, target[0], difference, evidence_half / 10.0], axis=-1)
+        for block in self.choice_blocks:
+            x = block(x)
+        size = ops.shape(line)
+        logits = upsample_bilinear_2x(ops.cast(x, "float32"))
+        logits = ops.transpose(ops.reshape(logits, (batch, refs, size[1], size[2])), (0, 2, 3, 1))
+        choice = ops.softmax(logits, axis=-1)
+        full_flow = _upsample_flow(flow)
+        outputs = {"flows": ops.reshape(full_flow, (batch, refs, size[1], size[2], 2)), "choice": choice,
+                   "levels": levels, "match": (query, key_cells)}
+        if not training:  # training supervises the matching itself; only inference needs the picture
+            outputs["color"] = self.compose(line, ref_line, ref_color, full_flow, choice)
+        return outputs
+
+    def compose(self, line, ref_line, ref_color, flow, choice):
+        """The keyframes' paint at the flow, the most trusted keyframe per pixel, the target's lines over it."""
+        refs = ops.shape(ref_color)[1]
+        colour, key_line = _merge(ops.cast(ref_color, "float32")), _merge(ops.cast(ref_line, "float32"))
+        paint = sample_nearest(paint_under_lines(colour, key_line, self.fill_steps), flow)
+        raw = sample_nearest(colour, flow)
+        key_on_line = sample_nearest(key_line, flow) < LINE_THRESHOLD
+        line = ops.cast(line, "float32")
+        on_line = _per_reference(ops.cast(line < LINE_THRESHOLD, "float32"), refs) > 0.5
+        # where a target line meets a keyframe line, keep the keyframe's own line colour
+        drawn = ops.where(ops.logical_and(on_line, key_on_line), raw, paint * _per_reference(line, refs))
+        shape = ops.shape(drawn)
+        drawn = ops.reshape(drawn, (-1, refs, shape[1], shape[2], 3))
+        best = ops.one_hot(ops.argmax(choice, axis=-1), refs)  # one keyframe's pixel, never a blend
+        return ops.sum(drawn * ops.transpose(best, (0, 3, 1, 2))[..., None], axis=1)
+
+    def ensure_built(self) -> "CorrespondenceNetwork":
+        """Create every weight by a forward pass on a tiny input (weights do not depend on size or K)."""
+        if not self.built:
+            self(dummy_inputs(batch=1, height=16, width=16, refs=1))
+        return self
+
+    def get_build_config(self):
+        return {"weights_depend_on_input_size": False}  # non-empty, so Keras calls build_from_config
+
+    def build_from_config(self, config):
+        self.ensure_built()
+
+    def get_config(self):
+        return {**super().get_config(), "widths": self.widths, "match_dim": self.match_dim, "radius": self.radius,
+                "fill_steps": self.fill_steps, "chunk_size": self.chunk_size}
+
+
+def dummy_inputs(batch: int, height: int, width: int, refs: int, seed: int | None = None) -> dict:
+    """Inputs of the right shapes (random in [0, 1] when a seed is given, else white paper)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed) if seed is not None else None
+    make = (lambda *s: rng.random(s, dtype=np.float32)) if rng else (lambda *s: np.ones(s, np.float32))
+    return {"line": make(batch, height, width, 1), "ref_color": make(batch, refs, height, width, 3),
+            "ref_line": make(batch, refs, height, width, 1)}

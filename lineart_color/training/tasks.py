@@ -1,0 +1,20 @@
+"""The task that trains each network kind (config.model.name)."""
+
+from __future__ import annotations
+
+from lineart_color.training.config import TrainConfig
+
+
+def make_task(config: TrainConfig):
+    """The task for config.model.name: ctn, tcn (stage 2) or corr (the correspondence colourer)."""
+    if config.model.name == "tcn":
+        from lineart_color.training.tcn_task import TCNTask
+
+        return TCNTask(config)
+    if config.model.name == "corr":
+        from lineart_color.training.correspondence_task import CorrespondenceTask
+
+        return CorrespondenceTask(config)
+    from lineart_color.training.ctn_task import CTNTask
+
+    return CTNTask(config)

@@ -1,0 +1,84 @@
+"""The correspondence colourer: shapes, exact keyframe paints, the global match by hand, saving."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from lineart_color.models.correspondence import PRESETS, CorrespondenceNetwork, GlobalMatch, dummy_inputs
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return CorrespondenceNetwork.from_preset("tiny", chunk_size=32).ensure_built()
+
+
+@pytest.mark.parametrize("batch, height, width, refs", [(1, 16, 24, 1), (3, 40, 24, 2), (2, 24, 56, 3)])
+def test_shapes_at_non_square_sizes(tiny, batch, height, width, refs):
+    outputs = tiny(dummy_inputs(batch, height, width, refs, seed=0))
+    assert outputs["color"].shape == (batch, height, width, 3)
+    assert outputs["flows"].shape == (batch, refs, height, width, 2)
+    assert outputs["choice"].shape == (batch, height, width, refs)
+    np.testing.assert_allclose(np.asarray(outputs["choice"]).sum(axis=-1), 1.0, atol=1e-5)
+    assert [level.shape[1:3] for level in outputs["levels"]] == [(height // 8, width // 8), (height // 4, width // 4),
+                                                                (height // 2, width // 2)]
+
+
+def test_unknown_batch_size_frame_size_and_keyframe_count_in_a_traced_signature(tiny):
+    spec = lambda *shape: tf.TensorSpec(shape, tf.float32)
+    signature = [{"line": spec(None, None, None, 1), "ref_color": spec(None, None, None, None, 3),
+                  "ref_line": spec(None, None, None, None, 1)}]
+    traced = tf.function(lambda x: tiny(x)["color"], input_signature=signature)
+    assert traced(dummy_inputs(2, 32, 48, 2, seed=1)).shape == (2, 32, 48, 3)
+    assert traced(dummy_inputs(1, 16, 16, 1, seed=1)).shape == (1, 16, 16, 3)
+
+
+def test_every_painted_output_pixel_is_a_keyframe_pixel(tiny):
+    inputs = dummy_inputs(2, 32, 40, 2, seed=4)
+    inputs["line"][:] = 1.0  # no lines anywhere: the output is keyframe paint alone
+    inputs["ref_line"][:] = 1.0
+    out = np.asarray(tiny(inputs)["color"])
+    for example in range(2):
+        palette = {tuple(c) for c in inputs["ref_color"][example].reshape(-1, 3)}
+        assert {tuple(c) for c in out[example].reshape(-1, 3)} <= palette
+
+
+def test_the_global_match_finds_a_shift_of_cells_by_hand():
+    match = GlobalMatch(dim=32, chunk_size=16)
+    rng = np.random.default_rng(0)
+    key = rng.standard_normal((1, 6, 7, 24)).astype(np.float32)
+    target = np.roll(key, shift=(-1, 2), axis=(1, 2))  # target cell (y, x) = key cell (y + 1, x - 2)
+    match.build([target.shape, key.shape])
+    match.project.set_weights([np.eye(24, 32)[None, None].astype(np.float32), np.zeros(32, np.float32)])
+    match.log_scale.assign(6.0)  # a sharp softmax: the expectation is the best cell
+    flow, evidence, query, keys = match([target, key])
+    inner = np.asarray(flow)[0, 1:4, 3:5]  # cells whose match is not wrapped around by np.roll
+    np.testing.assert_allclose(inner, np.tile([-2.0, 1.0], (3, 2, 1)), atol=1e-3)
+    # the log-likelihood of the true cell is the log-softmax computed by hand
+    index = np.arange(42).reshape(1, -1)
+    scores = np.einsum("bqc,bnc->bqn", np.asarray(query), np.asarray(keys)) * np.exp(6.0)
+    by_hand = scores[0, np.arange(42), index[0]] - np.log(np.exp(scores[0] - scores[0].max(-1, keepdims=True)).sum(-1)) \
+        - scores[0].max(-1)
+    np.testing.assert_allclose(np.asarray(match.log_likelihood(query, keys, index))[0], by_hand, rtol=1e-4, atol=1e-3)
+
+
+def test_config_keeps_resolved_values_and_save_reload(tiny, tmp_path):
+    config = tiny.get_config()
+    assert config["widths"] == PRESETS["tiny"]["widths"] and config["radius"] == 1 and config["chunk_size"] == 32
+    clone = CorrespondenceNetwork.from_config({**config, "radius": 2}).ensure_built()
+    assert clone.radius == 2 and clone.refiners[0].radius == 2 and clone.count_params() > tiny.count_params()
+    path = tmp_path / "corr.keras"
+    tiny.save(path)
+    reloaded = keras.saving.load_model(path)
+    inputs = dummy_inputs(2, 24, 32, 2, seed=3)
+    for key in ("color", "flows", "choice"):
+        np.testing.assert_allclose(np.asarray(reloaded(inputs)[key]), np.asarray(tiny(inputs)[key]), atol=1e-5)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="preset must be one of"):
+        CorrespondenceNetwork.from_preset("huge")
+    with pytest.raises(ValueError, match="widths"):
+        CorrespondenceNetwork(widths=(8, 8))
+    with pytest.raises(ValueError, match="fill_steps"):
+        CorrespondenceNetwork(fill_steps=-1)
