@@ -83,13 +83,15 @@ class FlowWarp:
     name = "flow"
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
+        motion = flow.ShotMotion({name: shot.line(name) for name in shot.names}, shot.names)
         prepared: dict[str, flow.Keyframe] = {}  # each keyframe is prepared once per shot
         for name in names:
-            keys = shot.nearest_keyframes(name)
-            for key in keys:
+            candidates = []
+            for key in shot.nearest_keyframes(name):
                 if key not in prepared:
                     prepared[key] = flow.Keyframe.of(shot.line(key), shot.color(key))
-            yield name, flow.colour_from_keyframes(shot.line(name), [prepared[key] for key in keys])
+                candidates += motion.candidates(name, prepared[key], key)
+            yield name, flow.colour_from_candidates(shot.line(name), candidates)
 
 
 class OnPalette:

@@ -3,14 +3,16 @@
 For a target frame and each of its keyframes (the nearest before and after it):
 
 1. Dense flow from the target's line art to the keyframe's, with OpenCV's DIS optical
-   flow, computed on "line images" (line art turned into a short-reach distance field,
-   so every pixel near a line has a gradient to follow). Flow is computed both ways.
+   flow, computed on "line images" (line art turned into a distance field, so every pixel
+   has a gradient to follow). Flow is computed both ways, directly and chained through the
+   frames in between (ShotMotion), so large motion is followed in small steps.
 2. The keyframe's paint with its lines taken out: every line pixel takes the colour of
    the nearest painted pixel, so a keyframe line never lands on the target's paint.
 3. That paint is sampled at the flow with nearest-neighbour sampling: every output pixel
    is a keyframe pixel, never a blend, so the paints are exact.
-4. Per pixel, the keyframe whose warp agrees best wins: its warped line image matches the
-   target's, and its flow is consistent forwards and backwards (not occluded).
+4. Per pixel, the warp (keyframe, direct or chained) that agrees best wins: its warped
+   line image matches the target's, and its flow is consistent forwards and backwards
+   (not occluded).
 5. The target's own lines are laid over the paint (multiplied, as a cel is composited);
    where a target line meets a keyframe line, the keyframe's line colour is kept.
 
@@ -34,6 +36,8 @@ LINE_IMAGE_REACH = 1 / 4
 COST_WINDOW = 1 / 64
 # Pixels of forward-backward disagreement that cost as much as a full line-image mismatch.
 CONSISTENCY_SCALE = 4.0
+# Flow is computed on frames whose longer side is at most this (larger ones are shrunk first).
+FLOW_MAX_SIDE = 1024
 
 
 @dataclass(frozen=True)
@@ -78,10 +82,31 @@ def dense_flow(source: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 def sample_nearest(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
     """image sampled at p + flow(p), nearest pixel, edges clamped."""
+    return _remap(image, flow, cv2.INTER_NEAREST)
+
+
+def sample_linear(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """image sampled at p + flow(p), bilinear, edges clamped."""
+    return _remap(image, flow, cv2.INTER_LINEAR)
+
+
+def _remap(image: np.ndarray, flow: np.ndarray, interpolation: int) -> np.ndarray:
     height, width = flow.shape[:2]
     xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
-    return cv2.remap(image, xs + flow[..., 0], ys + flow[..., 1], cv2.INTER_NEAREST,
-                     borderMode=cv2.BORDER_REPLICATE)
+    return cv2.remap(image, xs + flow[..., 0], ys + flow[..., 1], interpolation, borderMode=cv2.BORDER_REPLICATE)
+
+
+def compose(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The flow a -> c from a -> b (first) and b -> c (second): p + first(p) + second(p + first(p))."""
+    return first + sample_linear(second, first)
+
+
+def resize_flow(flow: np.ndarray, height: int, width: int) -> np.ndarray:
+    """A flow at another resolution: resampled and its vectors scaled to the new pixels."""
+    if flow.shape[:2] == (height, width):
+        return flow
+    scale = np.array([width / flow.shape[1], height / flow.shape[0]], np.float32)
+    return cv2.resize(flow, (width, height), interpolation=cv2.INTER_LINEAR) * scale
 
 
 def warp_cost(target_image: np.ndarray, key_image: np.ndarray, forward: np.ndarray,
@@ -99,16 +124,25 @@ def warp_cost(target_image: np.ndarray, key_image: np.ndarray, forward: np.ndarr
     return cv2.blur(mismatch + np.minimum(inconsistency, 4.0), (2 * window + 1, 2 * window + 1))
 
 
-def colour_from_keyframes(line: np.ndarray, keyframes: Sequence[Keyframe]) -> np.ndarray:
-    """[H, W, 3]: the target's line art coloured with the keyframes' paints carried along the flow."""
-    if not keyframes:
-        raise ValueError("colour_from_keyframes needs at least one keyframe")
+@dataclass(frozen=True)
+class Candidate:
+    """One way to carry a keyframe to the target: the keyframe and the flows there and back."""
+
+    key: Keyframe
+    forward: np.ndarray  # target -> keyframe
+    backward: np.ndarray  # keyframe -> target
+
+
+def colour_from_candidates(line: np.ndarray, candidates: Sequence[Candidate]) -> np.ndarray:
+    """[H, W, 3]: per pixel, the candidate warp that explains the target best carries its keyframe's paint."""
+    if not candidates:
+        raise ValueError("colour_from_candidates needs at least one candidate")
     line = np.asarray(line, np.float32)
     image = line_image(line)
     best_cost, paint, key_line_colour, key_on_line = None, None, None, None
-    for key in keyframes:
-        forward, backward = dense_flow(image, key.image), dense_flow(key.image, image)
-        cost = warp_cost(image, key.image, forward, backward)
+    for candidate in candidates:
+        key, forward = candidate.key, candidate.forward
+        cost = warp_cost(image, key.image, forward, candidate.backward)
         warped_paint = sample_nearest(key.paint, forward)
         warped_colour = sample_nearest(key.colour, forward)
         warped_line = sample_nearest(key.line, forward)
@@ -123,3 +157,59 @@ def colour_from_keyframes(line: np.ndarray, keyframes: Sequence[Keyframe]) -> np
     drawn = paint * line[..., None]  # the target's lines over the paint, as a cel is composited
     both_lines = line_mask(line) & line_mask(key_on_line)
     return np.where(both_lines[..., None], key_line_colour, drawn).astype(np.float32)
+
+
+def colour_from_keyframes(line: np.ndarray, keyframes: Sequence[Keyframe]) -> np.ndarray:
+    """[H, W, 3]: the target coloured from keyframes by direct flow alone (no in-between frames)."""
+    image = line_image(line)
+    return colour_from_candidates(line, [Candidate(key, dense_flow(image, key.image), dense_flow(key.image, image))
+                                         for key in keyframes])
+
+
+class ShotMotion:
+    """Dense flows between the frames of one shot, computed once at a working resolution.
+
+    Besides the direct flow from a frame to a keyframe, it chains the flows between
+    neighbouring frames (t -> t+1 -> ... -> k): each link is small motion, which optical
+    flow follows well, so the chain reaches keyframes the direct flow loses when parts move
+    far. Frames larger than `max_side` get their flow at a reduced size (flow is smooth),
+    which bounds time and memory for large frames.
+    """
+
+    def __init__(self, lines: dict[str, np.ndarray], order: Sequence[str], max_side: int = FLOW_MAX_SIDE):
+        self.order = list(order)
+        height, width = next(iter(lines.values())).shape[:2]
+        self.size = (height, width)
+        scale = min(1.0, max_side / max(height, width))
+        self.working = (max(8, round(height * scale)), max(8, round(width * scale)))
+        self.images = {name: line_image(self._shrink(line)) for name, line in lines.items()}
+        self._direct: dict[tuple[str, str], np.ndarray] = {}
+        self._chained: dict[tuple[str, str], np.ndarray] = {}
+
+    def _shrink(self, line: np.ndarray) -> np.ndarray:
+        if self.working == self.size:
+            return line
+        return cv2.resize(np.asarray(line, np.float32), self.working[::-1], interpolation=cv2.INTER_AREA)
+
+    def direct(self, a: str, b: str) -> np.ndarray:
+        if (a, b) not in self._direct:
+            self._direct[(a, b)] = dense_flow(self.images[a], self.images[b])
+        return self._direct[(a, b)]
+
+    def chained(self, a: str, b: str) -> np.ndarray:
+        """a -> b through every frame between them, at the working size."""
+        ia, ib = self.order.index(a), self.order.index(b)
+        if abs(ia - ib) <= 1:
+            return self.direct(a, b)
+        if (a, b) not in self._chained:
+            neighbour = self.order[ia + (1 if ib > ia else -1)]
+            self._chained[(a, b)] = compose(self.direct(a, neighbour), self.chained(neighbour, b))
+        return self._chained[(a, b)]
+
+    def candidates(self, target: str, key: Keyframe, key_name: str) -> list[Candidate]:
+        """The direct warp, and the chained one when frames lie between target and keyframe."""
+        full = lambda flow: resize_flow(flow, *self.size)
+        found = [Candidate(key, full(self.direct(target, key_name)), full(self.direct(key_name, target)))]
+        if abs(self.order.index(target) - self.order.index(key_name)) > 1:
+            found.append(Candidate(key, full(self.chained(target, key_name)), full(self.chained(key_name, target))))
+        return found
