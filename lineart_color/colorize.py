@@ -66,7 +66,8 @@ def make_colorizer(method: str = DEFAULT_METHOD, model: str | None = None, tempo
         import_tensorflow()
         color_network = load_network(model, NETWORK_KINDS[method], "--model")
         temporal_network = load_network(temporal, "tcn", "--temporal") if method == "ctn+tcn" else None
-        colorizer = colorizers.NetworkColorizer(color_network, temporal_network, batch_size, name=method)
+        colorizer = colorizers.NetworkColorizer(color_network, temporal_network, batch_size, name=method,
+                                                priors=method == "corr")
     if flat and snap:
         raise UserError("--flat/--snap: choose one")
     if flat or snap:

@@ -128,55 +128,68 @@ class TruthColours:
 
 # -- the networks ------------------------------------------------------------------------
 
-def pad_to_multiple(image: np.ndarray, multiple: int = MULTIPLE) -> np.ndarray:
-    """Pad [H, W, C] at the bottom and right with white paper up to multiples of `multiple`."""
-    height, width = image.shape[:2]
-    pad = [(0, -height % multiple), (0, -width % multiple)] + [(0, 0)] * (image.ndim - 2)
-    return np.pad(image, pad, constant_values=1.0)
+def pad_to_multiple(image: np.ndarray, multiple: int = MULTIPLE, pad_value: float = 1.0) -> np.ndarray:
+    """Pad [..., H, W, C] at the bottom and right up to multiples of `multiple` (white paper by default)."""
+    height, width = image.shape[-3:-1]
+    pad = [(0, 0)] * (image.ndim - 3) + [(0, -height % multiple), (0, -width % multiple), (0, 0)]
+    return np.pad(image, pad, constant_values=pad_value)
 
 
 class FrameInputs:
-    """One frame's inputs to the serving graph, padded: line [H, W, 1] and its keyframes' colour and line art."""
+    """One frame's inputs to the serving graph, padded: line [H, W, 1], its keyframes' colour and
+    line art, and with a ShotMotion the classical prior flows to each keyframe [K, P, H, W, 2]."""
 
-    def __init__(self, shot: Shot, name: str):
+    def __init__(self, shot: Shot, name: str, motion: flow.ShotMotion | None = None):
         keys = list(shot.nearest_keyframes(name))
         keys = keys * 2 if len(keys) == 1 else keys  # the networks are indifferent to a repeated reference
         self.line = pad_to_multiple(shot.line(name)[..., None])
         self.ref_color = np.stack([pad_to_multiple(shot.color(key)) for key in keys])
         self.ref_line = np.stack([pad_to_multiple(shot.line(key)[..., None]) for key in keys])
+        self.prior_flows = None
+        if motion is not None:  # padding gets zero flow: paper stays where it is
+            flows = [motion.prior_flows(name, key) for key in keys]
+            self.prior_flows = np.stack([pad_to_multiple(f, pad_value=0.0) for f in flows])
 
 
-def stack_inputs(frames: Sequence[FrameInputs]) -> list[np.ndarray]:
-    """[line, ref_color, ref_line] batches: the serving graph's arguments."""
-    return [np.stack([getattr(frame, key) for frame in frames]).astype(np.float32)
-            for key in ("line", "ref_color", "ref_line")]
+def stack_inputs(frames: Sequence[FrameInputs], with_priors: bool = False) -> list[np.ndarray]:
+    """[line, ref_color, ref_line(, prior_flows)] batches: the serving graph's arguments."""
+    keys = ("line", "ref_color", "ref_line") + (("prior_flows",) if with_priors else ())
+    return [np.stack([getattr(frame, key) for frame in frames]).astype(np.float32) for key in keys]
 
 
 class NetworkColorizer:
     """A network (the Colour Transform Network, optionally refined by the Temporal Constraint
-    Network, or the correspondence colourer) run through the serving graph that `export` writes."""
+    Network, or the correspondence colourer) run through the serving graph that `export` writes.
 
-    def __init__(self, color_network, temporal_network=None, batch_size: int = 4, name: str | None = None):
+    With priors=True (the correspondence colourer) each frame also gets the classical optical
+    flows to its keyframes, direct and chained (flow.ShotMotion), as candidates the network
+    chooses among beside its own.
+    """
+
+    def __init__(self, color_network, temporal_network=None, batch_size: int = 4, name: str | None = None,
+                 priors: bool = False):
         import tensorflow as tf
 
         from lineart_color.serving_graph import OUTPUT_NAME, make_colorize_fn
 
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        self.batch_size = batch_size
+        self.batch_size, self.priors = batch_size, priors
         self.name = name or ("ctn+tcn" if temporal_network is not None else "ctn")
         colorize = make_colorize_fn(color_network, temporal_network)
         # Compiled once per input shape; eager Keras calls are several times slower on CPU.
         self._colorize = tf.function(lambda *inputs: colorize(*inputs)[OUTPUT_NAME], reduce_retracing=True)
 
     def colour_batch(self, inputs: Sequence[np.ndarray]) -> np.ndarray:
-        """[B, H, W, 3] from padded [line, ref_color, ref_line] batches (stack_inputs)."""
+        """[B, H, W, 3] from padded [line, ref_color, ref_line(, prior_flows)] batches (stack_inputs)."""
         return np.asarray(self._colorize(*inputs))
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
         height, width = shot.size[1], shot.size[0]
+        motion = flow.ShotMotion({name: shot.line(name) for name in shot.names}, shot.names) if self.priors else None
         for start in range(0, len(names), self.batch_size):
             batch = names[start : start + self.batch_size]
-            colours = self.colour_batch(stack_inputs([FrameInputs(shot, name) for name in batch]))
+            frames = [FrameInputs(shot, name, motion) for name in batch]
+            colours = self.colour_batch(stack_inputs(frames, with_priors=self.priors))
             for name, colour in zip(batch, colours):
                 yield name, colour[:height, :width]

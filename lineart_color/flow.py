@@ -206,6 +206,13 @@ class ShotMotion:
             self._chained[(a, b)] = compose(self.direct(a, neighbour), self.chained(neighbour, b))
         return self._chained[(a, b)]
 
+    def prior_flows(self, target: str, key_name: str) -> np.ndarray:
+        """[2, H, W, 2]: the direct and the chained flow from target to keyframe, at full size
+        (the chained one is the direct one when they are neighbours): the correspondence
+        network's classical candidates."""
+        full = lambda flow: resize_flow(flow, *self.size)
+        return np.stack([full(self.direct(target, key_name)), full(self.chained(target, key_name))])
+
     def candidates(self, target: str, key: Keyframe, key_name: str) -> list[Candidate]:
         """The direct warp, and the chained one when frames lie between target and keyframe."""
         full = lambda flow: resize_flow(flow, *self.size)

@@ -46,19 +46,28 @@ def temporal_window(color, line, ref_color, ref_line):
                      frame(ref_color[:, -1], ref_line[:, -1])], axis=1)
 
 
-def network_inputs(network, line, ref_color, ref_line) -> dict:
-    """The network's input dict: the images, plus distance fields for a network that takes them."""
+def network_inputs(network, line, ref_color, ref_line, prior_flows=None) -> dict:
+    """The network's input dict: the images, plus distance fields for a network that takes them,
+    plus prior candidate flows when given (the correspondence colourer's classical flows)."""
     inputs = {"line": line, "ref_color": ref_color, "ref_line": ref_line}
     if getattr(network, "takes_distance_fields", True):
         inputs.update(distance=distance_field_graph(line), ref_distance=reference_distance_fields(ref_line))
+    if prior_flows is not None:
+        inputs["prior_flows"] = prior_flows
     return inputs
 
 
 def make_colorize_fn(color_network, temporal_network=None):
-    """The endpoint function; both networks run in inference mode."""
+    """The endpoint function; both networks run in inference mode.
 
-    def colorize(line, ref_color, ref_line):
-        color = color_network(network_inputs(color_network, line, ref_color, ref_line), training=False)["color"]
+    The exported signature has the three images only. `colorize` may also pass prior_flows
+    [B, K, P, H, W, 2] to the correspondence colourer: the classical optical flow, which
+    OpenCV computes outside the graph.
+    """
+
+    def colorize(line, ref_color, ref_line, prior_flows=None):
+        inputs = network_inputs(color_network, line, ref_color, ref_line, prior_flows)
+        color = color_network(inputs, training=False)["color"]
         if temporal_network is not None:
             window = temporal_window(color, line, ref_color, ref_line)
             color = temporal_network(window, training=False)[:, 1]

@@ -9,6 +9,8 @@ keyframes, the first and last frame of the shot, as `colorize` sees a shot:
     ref_color  [2, H, W, 3]  keyframe colour
     flow       [2, H, W, 2]  true (dx, dy) from each target pixel to the same drawing point in the keyframe
     visible    [2, H, W, 1]  1 where that point is seen in the keyframe (not hidden, not outside)
+    prior_flows [2, 2, H, W, 2]  the classical optical flow to each keyframe, direct and chained
+                             through the frames between (flow.ShotMotion, as colorize computes it)
 
 The renderer knows every cel's transform and depth order, so correspondence and visibility
 are exact (MojiShot.correspondence). The amount of motion is drawn per shot, from gentle to
@@ -24,8 +26,10 @@ import numpy as np
 import tensorflow as tf
 
 from lineart_color.data import openmoji
+from lineart_color.flow import ShotMotion
 
 KEYFRAMES = 2
+PRIORS = 2  # classical candidate flows a keyframe: direct and chained
 
 
 @dataclass(frozen=True)
@@ -63,20 +67,22 @@ def motion_example(config: MotionDataConfig, index: int) -> dict[str, np.ndarray
                                     source=config.source)
     target = int(rng.integers(1, config.frames - 1))
     keys = (0, config.frames - 1)
-    color, line = shot.render(target)
-    rendered = [shot.render(key) for key in keys]
+    colours, lines = shot.render_all()
     truths = [shot.correspondence(target, key) for key in keys]
+    names = [str(t) for t in range(config.frames)]
+    motion = ShotMotion(dict(zip(names, lines)), names)
     return {
-        "line": line[..., None],
-        "color": color,
-        "ref_line": np.stack([key_line for _, key_line in rendered])[..., None],
-        "ref_color": np.stack([key_color for key_color, _ in rendered]),
+        "line": lines[target][..., None],
+        "color": colours[target],
+        "ref_line": np.stack([lines[key] for key in keys])[..., None],
+        "ref_color": np.stack([colours[key] for key in keys]),
         "flow": np.stack([truth.flow for truth in truths]),
         "visible": np.stack([truth.visible for truth in truths]).astype(np.float32)[..., None],
+        "prior_flows": np.stack([motion.prior_flows(names[target], names[key]) for key in keys]),
     }
 
 
-FIELDS = ("line", "color", "ref_line", "ref_color", "flow", "visible")
+FIELDS = ("line", "color", "ref_line", "ref_color", "flow", "visible", "prior_flows")
 
 
 def motion_dataset(config: MotionDataConfig, batch_size: int, start_index: int = 0) -> tf.data.Dataset:
@@ -84,7 +90,7 @@ def motion_dataset(config: MotionDataConfig, batch_size: int, start_index: int =
     size = config.size
     shapes = {"line": (size, size, 1), "color": (size, size, 3), "ref_line": (KEYFRAMES, size, size, 1),
               "ref_color": (KEYFRAMES, size, size, 3), "flow": (KEYFRAMES, size, size, 2),
-              "visible": (KEYFRAMES, size, size, 1)}
+              "visible": (KEYFRAMES, size, size, 1), "prior_flows": (KEYFRAMES, PRIORS, size, size, 2)}
 
     def load(index):
         example = motion_example(config, int(index))

@@ -2,13 +2,16 @@
 keyframes' own paint. It learns matching and choosing, never painting.
 
 Inputs (a dict, float in [0, 1], H and W multiples of 8, any K >= 1 keyframes):
-    line       [B, H, W, 1]     target line art, dark on white
-    ref_color  [B, K, H, W, 3]  keyframe colour
-    ref_line   [B, K, H, W, 1]  keyframe line art
-Outputs (a dict):
-    color      [B, H, W, 3]     the target coloured with keyframe pixels (exact paints)
-    flows      [B, K, H, W, 2]  (dx, dy) px: target pixel p shows what keyframe k shows at p + flow
-    choice     [B, H, W, K]     how much each keyframe is trusted at each pixel (softmax)
+    line         [B, H, W, 1]        target line art, dark on white
+    ref_color    [B, K, H, W, 3]     keyframe colour
+    ref_line     [B, K, H, W, 1]     keyframe line art
+    prior_flows  [B, K, P, H, W, 2]  optional: P more candidate flows to each keyframe (e.g. the
+                                     classical optical flow, direct and chained, flow.ShotMotion)
+Outputs (a dict), with n = 1 + P candidates a keyframe, C = K * n, keyframe-major:
+    color        [B, H, W, 3]        the target coloured with keyframe pixels (exact paints)
+    flows        [B, C, H, W, 2]     (dx, dy) px: target pixel p shows what the keyframe shows at p + flow;
+                                     each keyframe's first candidate is the network's own flow
+    choice       [B, H, W, C]        how much each candidate is trusted at each pixel (softmax)
     levels     [flow at 1/8, 1/4, 1/2], each [B*K, h, w, 2] in that level's pixels (for training)
     match      (query [B*K, Q, C], keys [B*K, N, C]) of the global match, for its training loss
 
@@ -21,9 +24,12 @@ How:
 3. Coarse to fine, at 1/4 and 1/2: the keyframe's features are warped by the current
    flow, a local correlation (radius r) searches around it, and a small network predicts
    the correction. The flow at 1/2 is smooth enough to be upsampled to full size.
-4. A choice head scores each keyframe per pixel (at 1/2) from how well its warp matches.
+4. Candidates: the network's own flow to each keyframe, and any prior flows given (the
+   classical optical flow). A choice head scores every candidate per pixel (at 1/2) from how
+   well the keyframe's features, carried by it, match the target's: it learns which warp to
+   trust where (occlusion, parts one warp lost).
 5. The keyframe paint (lines taken out, so no keyframe line lands on paint) is sampled at
-   the flow at the nearest pixel, the best keyframe wins, and the target's lines are laid over it.
+   the flow at the nearest pixel, the best candidate wins, and the target's lines are laid over it.
 """
 
 from __future__ import annotations
@@ -61,6 +67,16 @@ def _per_reference(x, refs):
     """[B, H, W, C] -> [B*K, H, W, C]: the target repeated once per keyframe."""
     shape = ops.shape(x)
     return ops.reshape(ops.repeat(x[:, None], refs, axis=1), (-1, shape[1], shape[2], x.shape[-1]))
+
+
+def _candidate_flows(own, priors):
+    """[B*K, 1 + P, H, W, 2]: the network's own flow to each keyframe, then the P prior flows given for it."""
+    own = own[:, None]
+    if priors is None:
+        return own
+    shape = ops.shape(priors)  # [B, K, P, H, W, 2]
+    priors = ops.reshape(ops.cast(priors, "float32"), (-1, shape[2], shape[3], shape[4], 2))
+    return ops.concatenate([own, priors], axis=1)
 
 
 def _upsample_flow(flow):
@@ -164,7 +180,7 @@ class GlobalMatch(keras.layers.Layer):
 @keras.saving.register_keras_serializable(package="lineart_color")
 class FlowRefiner(keras.layers.Layer):
     """One coarse-to-fine level: [target features, keyframe features, flow from the level above]
-    -> (flow at this level, local correlation at it)."""
+    -> the flow at this level."""
 
     def __init__(self, width: int = 32, radius: int = 3, **kwargs):
         super().__init__(**kwargs)
@@ -189,8 +205,7 @@ class FlowRefiner(keras.layers.Layer):
         x = ops.concatenate([correlation, target, flow / size], axis=-1)
         for block in self.blocks:
             x = block(x)
-        flow = flow + ops.cast(x, "float32")
-        return flow, correlation
+        return flow + ops.cast(x, "float32")
 
     def get_config(self):
         return {**super().get_config(), "width": self.width, "radius": self.radius}
@@ -231,30 +246,44 @@ class CorrespondenceNetwork(keras.Model):
         target = [_per_reference(f, refs) for f in self.features(line)]
         keys = self.features(_merge(ref_line))
 
-        coarse, evidence, query, key_cells = self.global_match([target[2], keys[2]])
-        levels, flow, correlation = [coarse], coarse, None
+        coarse, _, query, key_cells = self.global_match([target[2], keys[2]])
+        levels, flow = [coarse], coarse
         for refiner, level in zip(self.refiners, (1, 0)):
-            flow, correlation = refiner([target[level], keys[level], flow])
+            flow = refiner([target[level], keys[level], flow])
             levels.append(flow)
 
-        evidence_half = ops.repeat(ops.repeat(evidence, 4, axis=1), 4, axis=2)  # 1/8 -> 1/2
-        difference = ops.abs(target[0] - sample_bilinear(keys[0], flow))
-        x = ops.concatenate([correlation, target[0], difference, evidence_half / 10.0], axis=-1)
-        for block in self.choice_blocks:
-            x = block(x)
         size = ops.shape(line)
-        logits = upsample_bilinear_2x(ops.cast(x, "float32"))
-        logits = ops.transpose(ops.reshape(logits, (batch, refs, size[1], size[2])), (0, 2, 3, 1))
+        candidates = _candidate_flows(_upsample_flow(flow), inputs.get("prior_flows"))  # [B*K, n, H, W, 2]
+        count = ops.shape(candidates)[1]
+        flat = ops.reshape(candidates, (-1, size[1], size[2], 2))  # [B*K*n, H, W, 2], keyframe-major
+        logits = self.choice_logits(target[0], keys[0], flat, count)
+        logits = ops.transpose(ops.reshape(logits, (batch, refs * count, size[1], size[2])), (0, 2, 3, 1))
         choice = ops.softmax(logits, axis=-1)
-        full_flow = _upsample_flow(flow)
-        outputs = {"flows": ops.reshape(full_flow, (batch, refs, size[1], size[2], 2)), "choice": choice,
+        outputs = {"flows": ops.reshape(flat, (batch, refs * count, size[1], size[2], 2)), "choice": choice,
                    "levels": levels, "match": (query, key_cells)}
-        if not training:  # training supervises the matching itself; only inference needs the picture
-            outputs["color"] = self.compose(line, ref_line, ref_color, full_flow, choice)
+        if not training:  # training supervises matching and choosing; only inference needs the picture
+            outputs["color"] = self.compose(line, ops.repeat(ref_line, count, axis=1),
+                                            ops.repeat(ref_color, count, axis=1), flat, choice)
         return outputs
 
+    def choice_logits(self, target, key, flows, count):
+        """[B*K*n, H, W, 1]: how much each candidate warp is trusted, judged at half size from how
+        well the keyframe's features, carried by it, match the target's."""
+        half = 0.5 * ops.average_pool(flows, 2, 2, padding="valid")
+        target, key = ops.repeat(target, count, axis=0), ops.repeat(key, count, axis=0)
+        warped = sample_bilinear(key, half)
+        # which candidate is the network's own flow (the first of each keyframe's), as a constant map
+        own = ops.cast(ops.equal(ops.arange(ops.shape(half)[0]) % count, 0), "float32")
+        own = ops.ones_like(half[..., :1]) * ops.reshape(own, (-1, 1, 1, 1))
+        x = ops.concatenate([target, ops.abs(target - warped), ops.mean(target * warped, axis=-1, keepdims=True),
+                             own], axis=-1)
+        for block in self.choice_blocks:
+            x = block(x)
+        return upsample_bilinear_2x(ops.cast(x, "float32"))
+
     def compose(self, line, ref_line, ref_color, flow, choice):
-        """The keyframes' paint at the flow, the most trusted keyframe per pixel, the target's lines over it."""
+        """Each candidate's keyframe paint at its flow, the most trusted candidate per pixel, the
+        target's lines over it. ref_* are [B, C, H, W, c] (one per candidate), flow [B*C, H, W, 2]."""
         refs = ops.shape(ref_color)[1]
         colour, key_line = _merge(ops.cast(ref_color, "float32")), _merge(ops.cast(ref_line, "float32"))
         paint = sample_nearest(paint_under_lines(colour, key_line, self.fill_steps), flow)

@@ -136,7 +136,7 @@ class TrainConfig:
             if not 0 <= self.data.min_motion <= self.data.max_motion <= 10:
                 raise UserError(f"data.min_motion/max_motion: need 0 <= min <= max <= 10, got "
                                 f"{self.data.min_motion}, {self.data.max_motion}")
-        if self.model.init_from is not None:
+        if self.model.init_from is not None and not (Path(self.model.init_from) / "checkpoints").is_dir():
             from lineart_color.model_files import model_file
 
             model_file(self.model.init_from, self.model.name, "--init-from")  # raises naming the missing file

@@ -7,9 +7,9 @@ so the network is taught where each part of the drawing went, not what colour to
   softmax, for target cells whose drawing point is seen in that keyframe;
 - flow: at every level, the end-point error against the true flow (in full-size pixels,
   divided by 8), on pixels seen in the keyframe;
-- choice: -log of the probability the choice head puts on keyframes whose paint, carried
-  by the predicted flow, is the truth's colour at that pixel (pixels where no keyframe is
-  right teach nothing).
+- choice: -log of the probability the choice head puts on candidates (the network's own
+  flow and the classical prior flows, to each keyframe) whose keyframe paint, carried by
+  that flow, is the truth's colour at that pixel (pixels where none is right teach nothing).
 
 Terms are per example, weighted by loss.match_weight, loss.flow_weight and loss.choice_weight.
 """
@@ -68,7 +68,7 @@ class CorrespondenceTask:
         return {"loss": values["generator"], "flow": values["flow"], "choice": values["choice"]}
 
     def split(self, batch: dict):
-        inputs = {name: batch[name] for name in ("line", "ref_line", "ref_color")}
+        inputs = {name: batch[name] for name in ("line", "ref_line", "ref_color", "prior_flows")}
         return inputs, None, batch
 
     def generate(self, network: keras.Model, inputs: dict, training: bool) -> dict:
@@ -110,13 +110,14 @@ class CorrespondenceTask:
 
     def choice_term(self, outputs, truth):
         batch = ops.shape(truth["line"])[0]
-        flows = ops.stop_gradient(_merge(outputs["flows"]))
-        refs = ops.shape(truth["ref_color"])[1]
-        carried = sample_nearest(_merge(truth["ref_color"]), flows)  # [B*K, H, W, 3]
-        colour = ops.reshape(ops.repeat(truth["color"][:, None], refs, axis=1), ops.shape(carried))
+        flows = ops.stop_gradient(_merge(outputs["flows"]))  # [B*C, H, W, 2], C candidates
+        candidates = ops.shape(outputs["flows"])[1]
+        per_key = candidates // ops.shape(truth["ref_color"])[1]
+        carried = sample_nearest(_merge(ops.repeat(truth["ref_color"], per_key, axis=1)), flows)
+        colour = ops.reshape(ops.repeat(truth["color"][:, None], candidates, axis=1), ops.shape(carried))
         right = ops.cast(ops.max(ops.abs(carried - colour), axis=-1) < RIGHT_COLOUR, "float32")
         shape = ops.shape(right)
-        right = ops.transpose(ops.reshape(right, (batch, refs, shape[1], shape[2])), (0, 2, 3, 1))  # [B, H, W, K]
+        right = ops.transpose(ops.reshape(right, (batch, candidates, shape[1], shape[2])), (0, 2, 3, 1))
         trusted = ops.sum(outputs["choice"] * right, axis=-1)
         teaches = ops.cast((ops.max(right, axis=-1) > 0) & (truth["line"][..., 0] >= LINE_THRESHOLD), "float32")
         return _masked_mean(-ops.log(trusted + 1e-6), teaches, batch)

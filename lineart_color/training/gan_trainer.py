@@ -123,14 +123,40 @@ class GANTrainer:
         return step
 
     def _warm_start(self, path: str) -> None:
-        """Copy a trained generator's weights (same network and preset) into this run's generator."""
+        """Start this run's generator from another's weights: every variable whose path and shape match.
+
+        The source is a .keras file, or a run directory: its newest checkpoint when it has one
+        (a run still training, or one whose heads have since changed), else its generator.keras.
+        Variables with no match (a new or reshaped head) keep their fresh initial values.
+        """
+        source = self._source_weights(path)
+        matches = lambda variable: (variable.path in source
+                                    and tuple(source[variable.path].shape) == tuple(variable.shape))
+        for variable in filter(matches, self.generator.weights):
+            variable.assign(source[variable.path])
+        copied = sum(map(matches, self.generator.weights))
+        if not copied:
+            raise UserError(f"--init-from {path}: none of its weights fits this network (another network or layout)")
+        fresh = [variable.path for variable in self.generator.weights if not matches(variable)]
+        print(f"--init-from {path}: {copied} of {len(self.generator.weights)} weights copied"
+              + (f"; starting fresh: {', '.join(fresh)}" if fresh else ""))
+
+    def _source_weights(self, path: str) -> dict:
+        """variable path -> value, from a run directory's newest checkpoint or a trained network file."""
         from lineart_color.model_files import load_network
 
+        latest = tf.train.latest_checkpoint(str(Path(path) / "checkpoints")) if Path(path).is_dir() else None
+        if latest is not None:
+            reader = tf.train.load_checkpoint(latest)
+            # variables_by_path names each variable by its path with "/" -> "."; checkpoints escape "." as ".."
+            prefix, suffix = "generator/", "/.ATTRIBUTES/VARIABLE_VALUE"
+            return {key[len(prefix):-len(suffix)].replace("..", "/"): reader.get_tensor(key)
+                    for key in reader.get_variable_to_shape_map() if key.startswith(prefix) and key.endswith(suffix)}
         source = load_network(path, self.config.model.name, "--init-from")
         if getattr(source, "preset", self.config.model.preset) != self.config.model.preset:
             raise UserError(f"--init-from {path}: holds the {source.preset!r} preset, "
                             f"but this run trains {self.config.model.preset!r}")
-        self.generator.set_weights(source.get_weights())
+        return {variable.path: variable.numpy() for variable in source.weights}
 
     # -- the step ------------------------------------------------------------------------
 

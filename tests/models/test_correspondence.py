@@ -82,3 +82,20 @@ def test_bad_arguments():
         CorrespondenceNetwork(widths=(8, 8))
     with pytest.raises(ValueError, match="fill_steps"):
         CorrespondenceNetwork(fill_steps=-1)
+
+
+def test_prior_flows_are_candidates_beside_the_network_s_own(tiny):
+    inputs = dummy_inputs(2, 24, 32, 2, seed=5)
+    alone = tiny(inputs)
+    priors = np.random.default_rng(6).normal(0.0, 3.0, (2, 2, 3, 24, 32, 2)).astype(np.float32)
+    both = tiny({**inputs, "prior_flows": priors})
+    assert both["flows"].shape == (2, 8, 24, 32, 2) and both["choice"].shape == (2, 24, 32, 8)
+    flows = np.asarray(both["flows"]).reshape(2, 2, 4, 24, 32, 2)  # keyframe-major: own flow, then the priors
+    np.testing.assert_allclose(flows[:, :, 0], np.asarray(alone["flows"]), atol=1e-5)
+    np.testing.assert_array_equal(flows[:, :, 1:], priors)
+    inputs["line"][:] = 1.0  # no lines: every output pixel is a pixel of one of the keyframes
+    inputs["ref_line"][:] = 1.0
+    out = np.asarray(tiny({**inputs, "prior_flows": priors})["color"])
+    for example in range(2):
+        palette = {tuple(c) for c in inputs["ref_color"][example].reshape(-1, 3)}
+        assert {tuple(c) for c in out[example].reshape(-1, 3)} <= palette

@@ -6,6 +6,7 @@ import pytest
 from lineart_color.cli import main
 from lineart_color.data.correspondence_data import MotionDataConfig, motion_example
 from lineart_color.model_files import load_network
+from lineart_color.models.correspondence import CorrespondenceNetwork
 from lineart_color.training.config import PRESETS
 from lineart_color.training.correspondence_task import CorrespondenceTask
 from lineart_color.training.gan_trainer import GANTrainer
@@ -61,3 +62,32 @@ def test_shot_folders_are_refused_as_a_motion_source(tmp_path):
     config.data.source = str(tmp_path)
     with pytest.raises(UserError, match="data.source: the correspondence colourer learns from rendered motion"):
         config.validate()
+
+
+@pytest.mark.slow
+def test_init_from_a_run_copies_every_matching_weight_and_leaves_reshaped_ones_fresh(tmp_path, capsys):
+    config = PRESETS["corr-tiny"]()
+    source = GANTrainer(config, CorrespondenceTask(config), tmp_path / "source", strategy="default")
+    source.train_step(next(iter(source._dataset(start=0))))
+    source.manager.save(checkpoint_number=1)  # a run still training: a checkpoint, no generator.keras
+
+    config = PRESETS["corr-tiny"]()
+    config.data.seed = 1  # other initial weights, so a copy shows
+    config.model.init_from = str(tmp_path / "source")
+    tuned = GANTrainer(config.validate(), CorrespondenceTask(config), tmp_path / "tuned", strategy="default")
+    (tmp_path / "tuned").mkdir()
+    assert tuned.restore() == 0
+    for a, b in zip(source.generator.weights, tuned.generator.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert "31 of 31 weights copied" in capsys.readouterr().out
+
+    wider = CorrespondenceNetwork(widths=(8, 16, 16), match_dim=16, radius=2, fill_steps=2,
+                                  name="correspondence_network").ensure_built()
+    wider.save(tmp_path / "wider.keras")  # radius 2: the refiners' first convs see more correlation channels
+    config.model.init_from = str(tmp_path / "wider.keras")
+    again = GANTrainer(config, CorrespondenceTask(config), tmp_path / "again", strategy="default")
+    (tmp_path / "again").mkdir()
+    again.restore()
+    report = capsys.readouterr().out
+    assert "29 of 31 weights copied" in report  # the two refiners' first kernels: their biases keep their shape
+    assert "refine_1/conv_a/conv/kernel" in report and "refine_0/conv_a/conv/kernel" in report
