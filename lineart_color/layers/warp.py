@@ -11,10 +11,10 @@ from keras import ops
 
 def pixel_grid(height, width):
     """[H, W, 2] float32 (x, y) pixel coordinates."""
-    xs = ops.cast(ops.arange(width), "float32")
-    ys = ops.cast(ops.arange(height), "float32")
-    grid_y, grid_x = ops.meshgrid(ys, xs, indexing="ij")
-    return ops.stack([grid_x, grid_y], axis=-1)
+    xs = ops.reshape(ops.cast(ops.arange(width), "float32"), (1, -1))
+    ys = ops.reshape(ops.cast(ops.arange(height), "float32"), (-1, 1))
+    zeros = ops.zeros_like(xs) + ops.zeros_like(ys)  # [H, W]; broadcasting as TF.js does it (no meshgrid)
+    return ops.stack([xs + zeros, ys + zeros], axis=-1)
 
 
 def _gather_pixels(image, xs, ys):

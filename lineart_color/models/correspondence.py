@@ -79,6 +79,16 @@ def _candidate_flows(own, priors):
     return ops.concatenate([own, priors], axis=1)
 
 
+def _first_largest(x):
+    """One-hot [..., C] of the largest value on the last axis, the first on a tie.
+
+    As one_hot(argmax) without argmax: Keras's argmax bitcasts to find -0.0, which TF.js lacks.
+    """
+    last = len(x.shape) - 1  # a positive axis: TF.js's cumsum mis-shapes axis -1
+    largest = ops.cast(x >= ops.max(x, axis=last, keepdims=True), "float32")
+    return largest * ops.cast(ops.equal(ops.cumsum(largest, axis=last), 1.0), "float32")
+
+
 def _upsample_flow(flow):
     """A flow at one level -> the next finer level (twice the size, twice the pixels)."""
     return 2.0 * upsample_bilinear_2x(flow)
@@ -295,7 +305,7 @@ class CorrespondenceNetwork(keras.Model):
         drawn = ops.where(ops.logical_and(on_line, key_on_line), raw, paint * _per_reference(line, refs))
         shape = ops.shape(drawn)
         drawn = ops.reshape(drawn, (-1, refs, shape[1], shape[2], 3))
-        best = ops.one_hot(ops.argmax(choice, axis=-1), refs)  # one keyframe's pixel, never a blend
+        best = _first_largest(choice)  # one keyframe's pixel, never a blend
         return ops.sum(drawn * ops.transpose(best, (0, 3, 1, 2))[..., None], axis=1)
 
     def ensure_built(self) -> "CorrespondenceNetwork":
