@@ -22,7 +22,7 @@ def test_perfect_prediction_and_both_baselines(tmp_path, capsys):
     pred = copy_truth(shot, tmp_path / "perfect")
     report = tmp_path / "scores.json"
     assert main(["evaluate", str(shot), str(pred), "--baseline", "nearest", "--baseline", "bucket",
-                 "--json", str(report)]) == 0
+                 "--baseline", "flow", "--json", str(report)]) == 0
     table = capsys.readouterr().out
     assert "perfect" in table and "nearest" in table and "bucket" in table
     scores = json.loads(report.read_text())
@@ -32,6 +32,7 @@ def test_perfect_prediction_and_both_baselines(tmp_path, capsys):
     assert scores["bucket"]["flat_accuracy"] == 1.0  # 3 px motion: the paint bucket finds every region
     assert 0.0 < scores["nearest"]["flat_accuracy"] < 1.0  # the copied boxes sit 3-6 px off
     assert scores["nearest"]["psnr"] < 40
+    assert scores["flow"]["flat_accuracy"] == 1.0  # the flow follows the boxes and carries their paint
 
 
 def test_a_wrong_colour_is_scored_by_hand(tmp_path):

@@ -89,3 +89,12 @@ def test_module_entry_point_runs(tmp_path):
     assert result.stderr.strip() == (
         "lineart-color: error: --split test is reserved for independent evaluation; use train or val"
     )
+
+
+def test_moji_motion_zero_stands_still_and_too_much_is_refused(tmp_path, capsys):
+    out = tmp_path / "still"
+    assert main(["data", "moji", str(out), "--shots", "1", "--frames", "3", "--size", "32", "--motion", "0"]) == 0
+    shot = read_shot(out / "shot_0000")
+    assert (shot.color("0000") == shot.color("0002")).all()
+    assert main(["data", "moji", str(tmp_path / "far"), "--shots", "1", "--motion", "11"]) == 2
+    assert "--motion must be at most 10" in capsys.readouterr().err

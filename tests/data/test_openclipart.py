@@ -186,3 +186,18 @@ def test_unknown_split_or_drawing_is_refused(clipart):
         openclipart.drawing_ids("validation")
     with pytest.raises(ValueError, match="is not a drawing"):
         openclipart.render_cel("animals/ball_160.svg", 32)  # a copy, not the canonical path
+
+
+def test_data_clipart_writes_shots_of_usable_drawings_and_refuses_the_test_split(clipart, tmp_path, capsys):
+    from lineart_color.cli import main
+    from lineart_color.data.shots import read_shot
+
+    out = tmp_path / "shots"
+    assert main(["data", "clipart", str(out), "--split", "val", "--shots", "2", "--frames", "3", "--size", "48",
+                 "--keyframes", "0,-1", "--motion", "2"]) == 0
+    shot = read_shot(out / "shot_0001")
+    assert shot.keyframes == ("0000", "0002") and shot.size == (48, 48)
+    assert (shot.line("0001") < 0.5).sum() > 20 and (shot.truth("0001").min(axis=-1) < 0.9).sum() > 100
+    assert "clipart val shots" in capsys.readouterr().out
+    assert main(["data", "clipart", str(tmp_path / "t"), "--split", "test"]) == 2
+    assert "--split test is reserved" in capsys.readouterr().err
