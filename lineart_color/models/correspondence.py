@@ -26,8 +26,8 @@ How:
    the correction. The flow at 1/2 is smooth enough to be upsampled to full size.
 4. Candidates: the network's own flow to each keyframe, and any prior flows given (the
    classical optical flow). A choice head scores every candidate per pixel (at 1/2) from how
-   well the keyframe's features, carried by it, match the target's: it learns which warp to
-   trust where (occlusion, parts one warp lost).
+   well the keyframe's features and distance field, carried by it, match the target's: it
+   learns which warp to trust where (occlusion, parts one warp lost).
 5. The keyframe paint (lines taken out, so no keyframe line lands on paint) is sampled at
    the flow at the nearest pixel, the best candidate wins, and the target's lines are laid over it.
 """
@@ -245,16 +245,17 @@ class CorrespondenceNetwork(keras.Model):
         return cls(**PRESETS[preset], **kwargs)
 
     def features(self, line):
-        """[N, H, W, 1] line art -> the encoder's pyramid, from the line art and its distance field."""
+        """[N, H, W, 1] line art -> (the encoder's pyramid, the distance field it was computed from)."""
         line = ops.cast(line, "float32")
-        x = ops.concatenate([line, distance_field_graph(line)], axis=-1) * 2.0 - 1.0
-        return self.encoder(x)
+        distance = distance_field_graph(line)
+        return self.encoder(ops.concatenate([line, distance], axis=-1) * 2.0 - 1.0), distance
 
     def call(self, inputs, training=None):
         line, ref_line, ref_color = inputs["line"], inputs["ref_line"], inputs["ref_color"]
         batch, refs = ops.shape(ref_color)[0], ops.shape(ref_color)[1]
-        target = [_per_reference(f, refs) for f in self.features(line)]
-        keys = self.features(_merge(ref_line))
+        target, target_distance = self.features(line)
+        target = [_per_reference(f, refs) for f in target]
+        keys, key_distance = self.features(_merge(ref_line))
 
         coarse, _, query, key_cells = self.global_match([target[2], keys[2]])
         levels, flow = [coarse], coarse
@@ -266,7 +267,8 @@ class CorrespondenceNetwork(keras.Model):
         candidates = _candidate_flows(_upsample_flow(flow), inputs.get("prior_flows"))  # [B*K, n, H, W, 2]
         count = ops.shape(candidates)[1]
         flat = ops.reshape(candidates, (-1, size[1], size[2], 2))  # [B*K*n, H, W, 2], keyframe-major
-        logits = self.choice_logits(target[0], keys[0], flat, count)
+        logits = self.choice_logits([target[0], _per_reference(target_distance, refs)], [keys[0], key_distance],
+                                    flat, count)
         logits = ops.transpose(ops.reshape(logits, (batch, refs * count, size[1], size[2])), (0, 2, 3, 1))
         choice = ops.softmax(logits, axis=-1)
         outputs = {"flows": ops.reshape(flat, (batch, refs * count, size[1], size[2], 2)), "choice": choice,
@@ -278,15 +280,24 @@ class CorrespondenceNetwork(keras.Model):
 
     def choice_logits(self, target, key, flows, count):
         """[B*K*n, H, W, 1]: how much each candidate warp is trusted, judged at half size from how
-        well the keyframe's features, carried by it, match the target's."""
+        well the keyframe's features and distance field, carried by it, match the target's.
+
+        target, key: [features at 1/2, distance field at full size], one per keyframe.
+        """
+        (target, target_distance), (key, key_distance) = target, key
+        repeat = lambda x: ops.repeat(x, count, axis=0)
+        # the distance fields' disagreement at full size, as is and over a small window (as flow.warp_cost)
+        mismatch = ops.abs(repeat(target_distance) - sample_bilinear(repeat(key_distance), flows))
+        mismatch = ops.concatenate([mismatch, ops.average_pool(mismatch, 5, 1, padding="same")], axis=-1)
+        mismatch = ops.average_pool(mismatch, 2, 2, padding="valid") * 10.0
         half = 0.5 * ops.average_pool(flows, 2, 2, padding="valid")
-        target, key = ops.repeat(target, count, axis=0), ops.repeat(key, count, axis=0)
+        target, key = repeat(target), repeat(key)
         warped = sample_bilinear(key, half)
         # which candidate is the network's own flow (the first of each keyframe's), as a constant map
         own = ops.cast(ops.equal(ops.arange(ops.shape(half)[0]) % count, 0), "float32")
         own = ops.ones_like(half[..., :1]) * ops.reshape(own, (-1, 1, 1, 1))
         x = ops.concatenate([target, ops.abs(target - warped), ops.mean(target * warped, axis=-1, keepdims=True),
-                             own], axis=-1)
+                             own, mismatch], axis=-1)
         for block in self.choice_blocks:
             x = block(x)
         return upsample_bilinear_2x(ops.cast(x, "float32"))
