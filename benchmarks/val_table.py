@@ -5,7 +5,8 @@
 
 Each SET is a dataset in the evaluation layout (truth/ for every frame, keyframes in color/),
 e.g. from `lineart-color data moji SET --split val --keyframes 0,-1`. Methods are colorize's
-(`ctn+snap` is `--method ctn --snap`); the floors nearest, bucket and flow are always scored.
+(`ctn+snap` is `--method ctn --snap`; `--model` gives the network), and the floors nearest,
+bucket and flow.
 Prints one markdown table per set (frames, PSNR, SSIM, flat acc, flicker, seconds per frame)
 and, with --json, writes every figure.
 """
@@ -20,23 +21,24 @@ from pathlib import Path
 FLOORS = ("nearest", "bucket", "flow")
 
 
-def make(method: str):
-    from lineart_color.colorize import make_colorizer
+def make(method: str, model: str | None = None):
+    from lineart_color.colorize import NETWORK_KINDS, make_colorizer
 
     base, _, palette = method.partition("+")
+    model = model if base in NETWORK_KINDS else None
     if palette in ("snap", "flat"):
-        return make_colorizer(base, snap=palette == "snap", flat=palette == "flat")
-    return make_colorizer(method)
+        return make_colorizer(base, model=model, snap=palette == "snap", flat=palette == "flat")
+    return make_colorizer(method, model=model)
 
 
-def score_set(folder: Path, methods: list[str]) -> dict:
+def score_set(folder: Path, methods: list[str], floors: list[str], model: str | None = None) -> dict:
     from lineart_color.colorizers import colorize_shot
     from lineart_color.evaluate import evaluate, read_truth_shots
 
     shots, _ = read_truth_shots(folder)
     results = {}
-    for method in [*methods, *FLOORS]:
-        colorizer = make(method)
+    for method in [*methods, *floors]:
+        colorizer = make(method, model)
         outputs, started = {}, time.perf_counter()
         for shot in shots:
             outputs[shot.path.name] = colorize_shot(shot, colorizer)
@@ -62,6 +64,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="+", type=Path, metavar="SET")
     parser.add_argument("--methods", nargs="*", default=["ctn", "ctn+snap"])
+    parser.add_argument("--floors", nargs="*", default=list(FLOORS), choices=FLOORS)
+    parser.add_argument("--model", default=None, help="the network for the network methods (default: the bundled one)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     from lineart_color.quiet import import_tensorflow
@@ -69,7 +73,7 @@ def main() -> None:
     import_tensorflow()
     everything = {}
     for folder in args.sets:
-        everything[folder.name] = score_set(folder, args.methods)
+        everything[folder.name] = score_set(folder, args.methods, args.floors, args.model)
         print(markdown(folder.name, everything[folder.name]) + "\n", flush=True)
     if args.json:
         args.json.write_text(json.dumps(everything, indent=2, sort_keys=True) + "\n")
