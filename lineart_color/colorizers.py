@@ -77,13 +77,18 @@ class PaintBucket:
             yield name, regions.paint_bucket(shot.line(name), keyframe_pairs(shot, name))
 
 
+def shot_motion(shot: Shot) -> flow.ShotMotion:
+    """The optical flows between a shot's frames: line images now, each flow when first asked, shared by all frames."""
+    return flow.ShotMotion({name: shot.line(name) for name in shot.names}, shot.names)
+
+
 class FlowWarp:
     """Carry the keyframes' own paints along dense optical flow to the target (flow.py)."""
 
     name = "flow"
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
-        motion = flow.ShotMotion({name: shot.line(name) for name in shot.names}, shot.names)
+        motion = shot_motion(shot)
         prepared: dict[str, flow.Keyframe] = {}  # each keyframe is prepared once per shot
         for name in names:
             candidates = []
@@ -186,7 +191,7 @@ class NetworkColorizer:
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
         height, width = shot.size[1], shot.size[0]
-        motion = flow.ShotMotion({name: shot.line(name) for name in shot.names}, shot.names) if self.priors else None
+        motion = shot_motion(shot) if self.priors else None
         for start in range(0, len(names), self.batch_size):
             batch = names[start : start + self.batch_size]
             frames = [FrameInputs(shot, name, motion) for name in batch]

@@ -56,16 +56,6 @@ def add_cel_shot_arguments(parser: argparse.ArgumentParser, item: str) -> None:
                         help="scale every cel's speed, spin and growth (default 1; 3 is three times the motion)")
 
 
-def drawings_of(source: str, split: str) -> tuple[str, ...]:
-    from lineart_color.data import openmoji
-
-    if source == "moji":
-        return openmoji.emoji_codes(split)
-    from lineart_color.data import openclipart
-
-    return openclipart.drawing_ids(split)
-
-
 def run_cel_shots(args: argparse.Namespace) -> None:
     from lineart_color.data import openmoji
     from lineart_color.data.staging import check_output_dir, staged_output_dir
@@ -84,7 +74,7 @@ def run_cel_shots(args: argparse.Namespace) -> None:
         except ValueError as error:
             raise UserError(f"--keyframes: {error}") from None
     check_output_dir(args.out, "OUT")
-    drawings = drawings_of(args.source, args.split)
+    drawings = openmoji.drawing_ids(args.source, args.split)
     with staged_output_dir(args.out) as stage, Progress(args.shots, "shots") as progress:
         for index in range(args.shots):
             shot = openmoji.MojiShot.sample(openmoji.shot_rng(args.seed, index), drawings, args.frames, args.size,

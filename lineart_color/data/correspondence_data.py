@@ -50,21 +50,12 @@ class MotionDataConfig:
             raise ValueError(f"need 0 <= min_motion <= max_motion, got {self.min_motion}, {self.max_motion}")
 
 
-def drawing_ids(source: str) -> tuple[str, ...]:
-    """The train-split drawings of a cel source."""
-    if source == "moji":
-        return openmoji.emoji_codes("train")
-    from lineart_color.data import openclipart
-
-    return openclipart.drawing_ids("train")
-
-
 def motion_example(config: MotionDataConfig, index: int) -> dict[str, np.ndarray]:
     """Element `index` of the stream, as numpy arrays (see the module docstring)."""
     rng = np.random.default_rng([config.seed, index])
     motion = float(rng.uniform(config.min_motion, config.max_motion))
-    shot = openmoji.MojiShot.sample(rng, drawing_ids(config.source), config.frames, config.size, motion=motion,
-                                    source=config.source)
+    drawings = openmoji.drawing_ids(config.source, "train")
+    shot = openmoji.MojiShot.sample(rng, drawings, config.frames, config.size, motion=motion, source=config.source)
     target = int(rng.integers(1, config.frames - 1))
     keys = (0, config.frames - 1)
     colours, lines = shot.render_all()

@@ -128,6 +128,17 @@ def cel_renderer(source: str):
     raise ValueError(f"source must be one of {CEL_SOURCES}, got {source!r}")
 
 
+def drawing_ids(source: str, split: str) -> tuple[str, ...]:
+    """The drawings of an artwork source's split: emoji codes, or Open Clip Art paths."""
+    if source == "moji":
+        return emoji_codes(split)
+    if source == "clipart":
+        from lineart_color.data import openclipart
+
+        return openclipart.drawing_ids(split)
+    raise ValueError(f"source must be one of {CEL_SOURCES}, got {source!r}")
+
+
 @dataclass(frozen=True)
 class Correspondence:
     """Where each pixel of frame t is in frame k, from the renderer's own cel transforms.

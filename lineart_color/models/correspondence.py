@@ -57,7 +57,7 @@ def _conv(filters: int, strides: int = 1, activation="leaky_relu", name=None) ->
     return ConvBlock(filters, 3, strides, norm="none", activation=activation, spectral=False, name=name)
 
 
-def _merge(x):
+def merge_references(x):
     """[B, K, H, W, C] -> [B*K, H, W, C]."""
     shape = ops.shape(x)
     return ops.reshape(x, (-1, shape[2], shape[3], x.shape[-1]))
@@ -255,7 +255,7 @@ class CorrespondenceNetwork(keras.Model):
         batch, refs = ops.shape(ref_color)[0], ops.shape(ref_color)[1]
         target, target_distance = self.features(line)
         target = [_per_reference(f, refs) for f in target]
-        keys, key_distance = self.features(_merge(ref_line))
+        keys, key_distance = self.features(merge_references(ref_line))
 
         coarse, _, query, key_cells = self.global_match([target[2], keys[2]])
         levels, flow = [coarse], coarse
@@ -306,7 +306,7 @@ class CorrespondenceNetwork(keras.Model):
         """Each candidate's keyframe paint at its flow, the most trusted candidate per pixel, the
         target's lines over it. ref_* are [B, C, H, W, c] (one per candidate), flow [B*C, H, W, 2]."""
         refs = ops.shape(ref_color)[1]
-        colour, key_line = _merge(ops.cast(ref_color, "float32")), _merge(ops.cast(ref_line, "float32"))
+        colour, key_line = merge_references(ops.cast(ref_color, "float32")), merge_references(ops.cast(ref_line, "float32"))
         paint = sample_nearest(paint_under_lines(colour, key_line, self.fill_steps), flow)
         raw = sample_nearest(colour, flow)
         key_on_line = sample_nearest(key_line, flow) < LINE_THRESHOLD

@@ -21,16 +21,12 @@ import numpy as np
 from keras import ops
 
 from lineart_color.layers.warp import pixel_grid, sample_nearest
-from lineart_color.models.correspondence import DOWNSAMPLING, LINE_THRESHOLD, CorrespondenceNetwork
+from lineart_color.models.correspondence import (DOWNSAMPLING, LINE_THRESHOLD, CorrespondenceNetwork,
+                                                  merge_references)
 from lineart_color.training.config import TrainConfig
 
 SEEN = 0.99  # a pooled cell counts as seen when this share of its pixels is
 RIGHT_COLOUR = 0.1  # a carried paint is right when every channel is this close to the truth
-
-
-def _merge(x):
-    shape = ops.shape(x)
-    return ops.reshape(x, (-1, shape[2], shape[3], x.shape[-1]))
 
 
 def _pool(x, factor: int):
@@ -81,7 +77,7 @@ class CorrespondenceTask:
 
     def match_term(self, outputs, truth):
         batch = ops.shape(truth["line"])[0]
-        flow, visible = _merge(truth["flow"]), _merge(truth["visible"])
+        flow, visible = merge_references(truth["flow"]), merge_references(truth["visible"])
         cells = _pool(flow, DOWNSAMPLING) / DOWNSAMPLING
         seen = ops.cast(_pool(visible, DOWNSAMPLING) >= SEEN, "float32")
         shape = ops.shape(cells)
@@ -98,7 +94,7 @@ class CorrespondenceTask:
 
     def flow_term(self, outputs, truth):
         batch = ops.shape(truth["line"])[0]
-        flow, visible = _merge(truth["flow"]), _merge(truth["visible"])
+        flow, visible = merge_references(truth["flow"]), merge_references(truth["visible"])
         total = 0.0
         for level in outputs["levels"]:
             factor = int(truth["line"].shape[1]) // int(level.shape[1])
@@ -110,10 +106,10 @@ class CorrespondenceTask:
 
     def choice_term(self, outputs, truth):
         batch = ops.shape(truth["line"])[0]
-        flows = ops.stop_gradient(_merge(outputs["flows"]))  # [B*C, H, W, 2], C candidates
+        flows = ops.stop_gradient(merge_references(outputs["flows"]))  # [B*C, H, W, 2], C candidates
         candidates = ops.shape(outputs["flows"])[1]
         per_key = candidates // ops.shape(truth["ref_color"])[1]
-        carried = sample_nearest(_merge(ops.repeat(truth["ref_color"], per_key, axis=1)), flows)
+        carried = sample_nearest(merge_references(ops.repeat(truth["ref_color"], per_key, axis=1)), flows)
         colour = ops.reshape(ops.repeat(truth["color"][:, None], candidates, axis=1), ops.shape(carried))
         right = ops.cast(ops.max(ops.abs(carried - colour), axis=-1) < RIGHT_COLOUR, "float32")
         shape = ops.shape(right)
