@@ -18,9 +18,10 @@ def test_demo_end_to_end(tmp_path, capsys):
     out = tmp_path / "demo"
     assert demo.main(["--out", str(out), "--shots", "2", "--frames", "3", "--size", "64"]) == 0
     printed = capsys.readouterr().out
-    for method in ("ctn", "ctn+flat", "nearest", "bucket", "truth"):
+    for method in ("ctn", "ctn+snap", "nearest", "bucket", "flow", "truth"):
         assert f"\n{method} " in printed
-    sheet = out / "colored" / "ctn+flat" / "shot_0001_sheet.png"
+    assert "2 in-between frames scored" in printed  # 2 shots of 3 frames, keyframes first and last and "the demo took" in printed
+    sheet = out / "colored" / "flow" / "shot_0001_sheet.png"
     assert sheet.is_file() and (out / "colored" / "ctn" / "shot_0000.gif").is_file()
     assert sorted(p.name for p in (out / "colored" / "ctn" / "shot_0000").iterdir()) == ["0000.png", "0001.png", "0002.png"]
     assert not (tmp_path / "demo.new").exists()
