@@ -94,9 +94,9 @@ class FlowWarp:
             candidates = []
             for key in shot.nearest_keyframes(name):
                 if key not in prepared:
-                    prepared[key] = flow.Keyframe.of(shot.line(key), shot.color(key))
+                    prepared[key] = flow.Keyframe.of(motion.lines[key], shot.color(key), motion.full_size_image(key))
                 candidates += motion.candidates(name, prepared[key], key)
-            yield name, flow.colour_from_candidates(shot.line(name), candidates)
+            yield name, flow.colour_from_candidates(motion.lines[name], candidates, motion.full_size_image(name))
 
 
 class OnPalette:
@@ -156,9 +156,9 @@ class FrameInputs:
             self.prior_flows = np.stack([pad_to_multiple(f, pad_value=0.0) for f in flows])
 
 
-def stack_inputs(frames: Sequence[FrameInputs], with_priors: bool = False) -> list[np.ndarray]:
-    """[line, ref_color, ref_line(, prior_flows)] batches: the serving graph's arguments."""
-    keys = ("line", "ref_color", "ref_line") + (("prior_flows",) if with_priors else ())
+def stack_inputs(frames: Sequence[FrameInputs]) -> list[np.ndarray]:
+    """[line, ref_color, ref_line(, prior_flows when the frames carry them)] batches: the serving graph's arguments."""
+    keys = ("line", "ref_color", "ref_line") + (("prior_flows",) if frames[0].prior_flows is not None else ())
     return [np.stack([getattr(frame, key) for frame in frames]).astype(np.float32) for key in keys]
 
 
@@ -195,6 +195,6 @@ class NetworkColorizer:
         for start in range(0, len(names), self.batch_size):
             batch = names[start : start + self.batch_size]
             frames = [FrameInputs(shot, name, motion) for name in batch]
-            colours = self.colour_batch(stack_inputs(frames, with_priors=self.priors))
+            colours = self.colour_batch(stack_inputs(frames))
             for name, colour in zip(batch, colours):
                 yield name, colour[:height, :width]

@@ -50,10 +50,11 @@ class Keyframe:
     image: np.ndarray  # [H, W] uint8 line image for DIS
 
     @staticmethod
-    def of(line: np.ndarray, colour: np.ndarray) -> "Keyframe":
+    def of(line: np.ndarray, colour: np.ndarray, image: np.ndarray | None = None) -> "Keyframe":
+        """`image`: the line's line image when already computed (ShotMotion.full_size_image)."""
         line = np.asarray(line, np.float32)
         colour = np.asarray(colour, np.float32)
-        return Keyframe(line, colour, paint_under_lines(colour, line), line_image(line))
+        return Keyframe(line, colour, paint_under_lines(colour, line), line_image(line) if image is None else image)
 
 
 def paint_under_lines(colour: np.ndarray, line: np.ndarray) -> np.ndarray:
@@ -133,12 +134,16 @@ class Candidate:
     backward: np.ndarray  # keyframe -> target
 
 
-def colour_from_candidates(line: np.ndarray, candidates: Sequence[Candidate]) -> np.ndarray:
-    """[H, W, 3]: per pixel, the candidate warp that explains the target best carries its keyframe's paint."""
+def colour_from_candidates(line: np.ndarray, candidates: Sequence[Candidate],
+                           image: np.ndarray | None = None) -> np.ndarray:
+    """[H, W, 3]: per pixel, the candidate warp that explains the target best carries its keyframe's paint.
+
+    `image`: the target's line image when already computed.
+    """
     if not candidates:
         raise ValueError("colour_from_candidates needs at least one candidate")
     line = np.asarray(line, np.float32)
-    image = line_image(line)
+    image = line_image(line) if image is None else image
     best_cost, paint, key_line_colour, key_on_line = None, None, None, None
     for candidate in candidates:
         key, forward = candidate.key, candidate.forward
@@ -163,7 +168,7 @@ def colour_from_keyframes(line: np.ndarray, keyframes: Sequence[Keyframe]) -> np
     """[H, W, 3]: the target coloured from keyframes by direct flow alone (no in-between frames)."""
     image = line_image(line)
     return colour_from_candidates(line, [Candidate(key, dense_flow(image, key.image), dense_flow(key.image, image))
-                                         for key in keyframes])
+                                         for key in keyframes], image)
 
 
 class ShotMotion:
@@ -182,6 +187,7 @@ class ShotMotion:
         self.size = (height, width)
         scale = min(1.0, max_side / max(height, width))
         self.working = (max(8, round(height * scale)), max(8, round(width * scale)))
+        self.lines = lines
         self.images = {name: line_image(self._shrink(line)) for name, line in lines.items()}
         self._direct: dict[tuple[str, str], np.ndarray] = {}
         self._chained: dict[tuple[str, str], np.ndarray] = {}
@@ -190,6 +196,10 @@ class ShotMotion:
         if self.working == self.size:
             return line
         return cv2.resize(np.asarray(line, np.float32), self.working[::-1], interpolation=cv2.INTER_AREA)
+
+    def full_size_image(self, name: str) -> np.ndarray:
+        """A frame's line image at the frame's own size (the working one when no shrinking was needed)."""
+        return self.images[name] if self.working == self.size else line_image(self.lines[name])
 
     def direct(self, a: str, b: str) -> np.ndarray:
         if (a, b) not in self._direct:
