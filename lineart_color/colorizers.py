@@ -142,7 +142,7 @@ def pad_to_multiple(image: np.ndarray, multiple: int = MULTIPLE, pad_value: floa
 
 class FrameInputs:
     """One frame's inputs to the serving graph, padded: line [H, W, 1], its keyframes' colour and
-    line art, and with a ShotMotion the classical prior flows to each keyframe [K, P, H, W, 2]."""
+    line art, and with a ShotMotion the classical prior warps to each keyframe [K, P, H, W, 3]."""
 
     def __init__(self, shot: Shot, name: str, motion: flow.ShotMotion | None = None):
         keys = list(shot.nearest_keyframes(name))
@@ -150,15 +150,14 @@ class FrameInputs:
         self.line = pad_to_multiple(shot.line(name)[..., None])
         self.ref_color = np.stack([pad_to_multiple(shot.color(key)) for key in keys])
         self.ref_line = np.stack([pad_to_multiple(shot.line(key)[..., None]) for key in keys])
-        self.prior_flows = None
-        if motion is not None:  # padding gets zero flow: paper stays where it is
-            flows = [motion.prior_flows(name, key) for key in keys]
-            self.prior_flows = np.stack([pad_to_multiple(f, pad_value=0.0) for f in flows])
+        self.priors = None
+        if motion is not None:  # padding gets zero flow and cost: paper stays where it is
+            self.priors = np.stack([pad_to_multiple(motion.priors(name, key), pad_value=0.0) for key in keys])
 
 
 def stack_inputs(frames: Sequence[FrameInputs]) -> list[np.ndarray]:
-    """[line, ref_color, ref_line(, prior_flows when the frames carry them)] batches: the serving graph's arguments."""
-    keys = ("line", "ref_color", "ref_line") + (("prior_flows",) if frames[0].prior_flows is not None else ())
+    """[line, ref_color, ref_line(, priors when the frames carry them)] batches: the serving graph's arguments."""
+    keys = ("line", "ref_color", "ref_line") + (("priors",) if frames[0].priors is not None else ())
     return [np.stack([getattr(frame, key) for frame in frames]).astype(np.float32) for key in keys]
 
 
@@ -167,8 +166,8 @@ class NetworkColorizer:
     Network, or the correspondence colourer) run through the serving graph that `export` writes.
 
     With priors=True (the correspondence colourer) each frame also gets the classical optical
-    flows to its keyframes, direct and chained (flow.ShotMotion), as candidates the network
-    chooses among beside its own.
+    flows to its keyframes, direct and chained, with their costs (flow.ShotMotion.priors), as
+    candidates the network chooses among beside its own.
     """
 
     def __init__(self, color_network, temporal_network=None, batch_size: int = 4, name: str | None = None,
@@ -186,7 +185,7 @@ class NetworkColorizer:
         self._colorize = tf.function(lambda *inputs: colorize(*inputs)[OUTPUT_NAME], reduce_retracing=True)
 
     def colour_batch(self, inputs: Sequence[np.ndarray]) -> np.ndarray:
-        """[B, H, W, 3] from padded [line, ref_color, ref_line(, prior_flows)] batches (stack_inputs)."""
+        """[B, H, W, 3] from padded [line, ref_color, ref_line(, priors)] batches (stack_inputs)."""
         return np.asarray(self._colorize(*inputs))
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:

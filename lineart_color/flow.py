@@ -216,12 +216,16 @@ class ShotMotion:
             self._chained[(a, b)] = compose(self.direct(a, neighbour), self.chained(neighbour, b))
         return self._chained[(a, b)]
 
-    def prior_flows(self, target: str, key_name: str) -> np.ndarray:
-        """[2, H, W, 2]: the direct and the chained flow from target to keyframe, at full size
-        (the chained one is the direct one when they are neighbours): the correspondence
-        network's classical candidates."""
-        full = lambda flow: resize_flow(flow, *self.size)
-        return np.stack([full(self.direct(target, key_name)), full(self.chained(target, key_name))])
+    def priors(self, target: str, key_name: str) -> np.ndarray:
+        """[2, H, W, 3]: the direct and the chained warp from target to keyframe at full size, each
+        as (dx, dy, warp_cost): the correspondence network's classical candidates, with what the
+        flow colourer thinks of them (the chained one is the direct one when they are neighbours)."""
+        image, key_image = self.full_size_image(target), self.full_size_image(key_name)
+        found = []
+        for way in (self.direct, self.chained):
+            forward, backward = (resize_flow(way(*pair), *self.size) for pair in ((target, key_name), (key_name, target)))
+            found.append(np.concatenate([forward, warp_cost(image, key_image, forward, backward)[..., None]], axis=-1))
+        return np.stack(found).astype(np.float32)
 
     def candidates(self, target: str, key: Keyframe, key_name: str) -> list[Candidate]:
         """The direct warp, and the chained one when frames lie between target and keyframe."""

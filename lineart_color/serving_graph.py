@@ -46,27 +46,27 @@ def temporal_window(color, line, ref_color, ref_line):
                      frame(ref_color[:, -1], ref_line[:, -1])], axis=1)
 
 
-def network_inputs(network, line, ref_color, ref_line, prior_flows=None) -> dict:
+def network_inputs(network, line, ref_color, ref_line, priors=None) -> dict:
     """The network's input dict: the images, plus distance fields for a network that takes them,
-    plus prior candidate flows when given (the correspondence colourer's classical flows)."""
+    plus prior candidate warps when given (the correspondence colourer's classical flows)."""
     inputs = {"line": line, "ref_color": ref_color, "ref_line": ref_line}
     if getattr(network, "takes_distance_fields", True):
         inputs.update(distance=distance_field_graph(line), ref_distance=reference_distance_fields(ref_line))
-    if prior_flows is not None:
-        inputs["prior_flows"] = prior_flows
+    if priors is not None:
+        inputs["priors"] = priors
     return inputs
 
 
 def make_colorize_fn(color_network, temporal_network=None):
     """The endpoint function; both networks run in inference mode.
 
-    The exported signature has the three images only. `colorize` may also pass prior_flows
-    [B, K, P, H, W, 2] to the correspondence colourer: the classical optical flow, which
-    OpenCV computes outside the graph.
+    The exported signature has the three images only. `colorize` may also pass priors
+    [B, K, P, H, W, 3] to the correspondence colourer: the classical optical flow and its
+    cost, which OpenCV computes outside the graph.
     """
 
-    def colorize(line, ref_color, ref_line, prior_flows=None):
-        inputs = network_inputs(color_network, line, ref_color, ref_line, prior_flows)
+    def colorize(line, ref_color, ref_line, priors=None):
+        inputs = network_inputs(color_network, line, ref_color, ref_line, priors)
         color = color_network(inputs, training=False)["color"]
         if temporal_network is not None:
             window = temporal_window(color, line, ref_color, ref_line)

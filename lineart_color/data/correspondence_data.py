@@ -9,8 +9,9 @@ keyframes, the first and last frame of the shot, as `colorize` sees a shot:
     ref_color  [2, H, W, 3]  keyframe colour
     flow       [2, H, W, 2]  true (dx, dy) from each target pixel to the same drawing point in the keyframe
     visible    [2, H, W, 1]  1 where that point is seen in the keyframe (not hidden, not outside)
-    prior_flows [2, 2, H, W, 2]  the classical optical flow to each keyframe, direct and chained
-                             through the frames between (flow.ShotMotion, as colorize computes it)
+    priors     [2, 2, H, W, 3]  the classical optical flow to each keyframe, direct and chained
+                             through the frames between, with its warp cost (flow.ShotMotion.priors,
+                             as colorize computes it)
 
 The renderer knows every cel's transform and depth order, so correspondence and visibility
 are exact (MojiShot.correspondence). The amount of motion is drawn per shot, from gentle to
@@ -29,7 +30,7 @@ from lineart_color.data import openmoji
 from lineart_color.flow import ShotMotion
 
 KEYFRAMES = 2
-PRIORS = 2  # classical candidate flows a keyframe: direct and chained
+PRIORS = 2  # classical candidate warps a keyframe: direct and chained
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class MotionDataConfig:
     frames: int = 8  # keyframes are frame 0 and frame frames - 1
     min_motion: float = 0.5
     max_motion: float = 4.0
-    source: str = "moji"  # a cel source of openmoji.CEL_SOURCES
+    source: str = "moji"  # a cel source of openmoji.CEL_SOURCES, or several joined by "+" (one a shot, at random)
     seed: int = 0
 
     def __post_init__(self):
@@ -46,16 +47,24 @@ class MotionDataConfig:
             raise ValueError(f"size must be a multiple of 8, at least 16, got {self.size}")
         if self.frames < 3:
             raise ValueError(f"frames must be at least 3 (two keyframes and a target), got {self.frames}")
+        if not set(self.sources) <= set(openmoji.CEL_SOURCES):
+            raise ValueError(f"source must be one of {openmoji.CEL_SOURCES} or several joined by +, got {self.source!r}")
         if not 0.0 <= self.min_motion <= self.max_motion:
             raise ValueError(f"need 0 <= min_motion <= max_motion, got {self.min_motion}, {self.max_motion}")
+
+    @property
+    def sources(self) -> list[str]:
+        return self.source.split("+")
 
 
 def motion_example(config: MotionDataConfig, index: int) -> dict[str, np.ndarray]:
     """Element `index` of the stream, as numpy arrays (see the module docstring)."""
     rng = np.random.default_rng([config.seed, index])
     motion = float(rng.uniform(config.min_motion, config.max_motion))
-    drawings = openmoji.drawing_ids(config.source, "train")
-    shot = openmoji.MojiShot.sample(rng, drawings, config.frames, config.size, motion=motion, source=config.source)
+    sources = config.sources
+    source = sources[int(rng.integers(len(sources)))] if len(sources) > 1 else sources[0]
+    drawings = openmoji.drawing_ids(source, "train")
+    shot = openmoji.MojiShot.sample(rng, drawings, config.frames, config.size, motion=motion, source=source)
     target = int(rng.integers(1, config.frames - 1))
     keys = (0, config.frames - 1)
     colours, lines = shot.render_all()
@@ -69,11 +78,11 @@ def motion_example(config: MotionDataConfig, index: int) -> dict[str, np.ndarray
         "ref_color": np.stack([colours[key] for key in keys]),
         "flow": np.stack([truth.flow for truth in truths]),
         "visible": np.stack([truth.visible for truth in truths]).astype(np.float32)[..., None],
-        "prior_flows": np.stack([motion.prior_flows(names[target], names[key]) for key in keys]),
+        "priors": np.stack([motion.priors(names[target], names[key]) for key in keys]),
     }
 
 
-FIELDS = ("line", "color", "ref_line", "ref_color", "flow", "visible", "prior_flows")
+FIELDS = ("line", "color", "ref_line", "ref_color", "flow", "visible", "priors")
 
 
 def motion_dataset(config: MotionDataConfig, batch_size: int, start_index: int = 0) -> tf.data.Dataset:
@@ -81,7 +90,7 @@ def motion_dataset(config: MotionDataConfig, batch_size: int, start_index: int =
     size = config.size
     shapes = {"line": (size, size, 1), "color": (size, size, 3), "ref_line": (KEYFRAMES, size, size, 1),
               "ref_color": (KEYFRAMES, size, size, 3), "flow": (KEYFRAMES, size, size, 2),
-              "visible": (KEYFRAMES, size, size, 1), "prior_flows": (KEYFRAMES, PRIORS, size, size, 2)}
+              "visible": (KEYFRAMES, size, size, 1), "priors": (KEYFRAMES, PRIORS, size, size, 3)}
 
     def load(index):
         example = motion_example(config, int(index))

@@ -5,8 +5,9 @@ Inputs (a dict, float in [0, 1], H and W multiples of 8, any K >= 1 keyframes):
     line         [B, H, W, 1]        target line art, dark on white
     ref_color    [B, K, H, W, 3]     keyframe colour
     ref_line     [B, K, H, W, 1]     keyframe line art
-    prior_flows  [B, K, P, H, W, 2]  optional: P more candidate flows to each keyframe (e.g. the
-                                     classical optical flow, direct and chained, flow.ShotMotion)
+    priors       [B, K, P, H, W, 3]  optional: P more candidate warps to each keyframe, each as
+                                     (dx, dy, cost): the classical optical flow, direct and chained,
+                                     with the flow colourer's cost of it (flow.ShotMotion.priors)
 Outputs (a dict), with n = 1 + P candidates a keyframe, C = K * n, keyframe-major:
     color        [B, H, W, 3]        the target coloured with keyframe pixels (exact paints)
     flows        [B, C, H, W, 2]     (dx, dy) px: target pixel p shows what the keyframe shows at p + flow;
@@ -24,10 +25,14 @@ How:
 3. Coarse to fine, at 1/4 and 1/2: the keyframe's features are warped by the current
    flow, a local correlation (radius r) searches around it, and a small network predicts
    the correction. The flow at 1/2 is smooth enough to be upsampled to full size.
-4. Candidates: the network's own flow to each keyframe, and any prior flows given (the
-   classical optical flow). A choice head scores every candidate per pixel (at 1/2) from how
-   well the keyframe's features and distance field, carried by it, match the target's: it
-   learns which warp to trust where (occlusion, parts one warp lost).
+4. Candidates: the network's own flow to each keyframe, and any prior warps given (the
+   classical optical flow). Every candidate has a cost, lower is better: the flow colourer's
+   own for a prior warp; for the network's flow, its distance fields' disagreement plus a
+   learned offset. The choice (CandidateChooser) is -cost times a learned scale plus a learned
+   correction, judged at 1/2 from how well the keyframe's features and distance field, carried
+   by the warp, match the target's. The correction starts at zero, so the untrained choice is
+   the flow colourer's; training learns where the hand-made cost is wrong (occlusion, parts one
+   warp lost).
 5. The keyframe paint (lines taken out, so no keyframe line lands on paint) is sampled at
    the flow at the nearest pixel, the best candidate wins, and the target's lines are laid over it.
 """
@@ -69,14 +74,17 @@ def _per_reference(x, refs):
     return ops.reshape(ops.repeat(x[:, None], refs, axis=1), (-1, shape[1], shape[2], x.shape[-1]))
 
 
-def _candidate_flows(own, priors):
-    """[B*K, 1 + P, H, W, 2]: the network's own flow to each keyframe, then the P prior flows given for it."""
+def _candidates(own, priors):
+    """The network's own flow to each keyframe, then the P prior warps given for it:
+    (flows [B*K, 1 + P, H, W, 2], the priors' costs [B*K, 1 + P, H, W, 1] with 0 for the own
+    flow, or None without priors)."""
     own = own[:, None]
     if priors is None:
-        return own
-    shape = ops.shape(priors)  # [B, K, P, H, W, 2]
-    priors = ops.reshape(ops.cast(priors, "float32"), (-1, shape[2], shape[3], shape[4], 2))
-    return ops.concatenate([own, priors], axis=1)
+        return own, None
+    shape = ops.shape(priors)  # [B, K, P, H, W, 3]
+    priors = ops.reshape(ops.cast(priors, "float32"), (-1, shape[2], shape[3], shape[4], 3))
+    costs = ops.concatenate([ops.zeros_like(own[..., :1]), priors[..., 2:]], axis=1)
+    return ops.concatenate([own, priors[..., :2]], axis=1), costs
 
 
 def _first_largest(x):
@@ -222,6 +230,48 @@ class FlowRefiner(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="lineart_color")
+class CandidateChooser(keras.layers.Layer):
+    """How much to trust a candidate warp at each pixel, as a logit: -scale * cost + a correction.
+
+    [features at 1/2 [N, h, w, F], cost [N, H, W, 1], own [N, 1, 1, 1]] -> [N, H, W, 1].
+    cost says how badly the warp explains the target (lower is better); `own` marks the
+    network's own flows, which are charged a learned offset on top (they have no forward-backward
+    check). The correction's last layer starts at zero: untrained, the chooser picks the
+    cheapest warp, as the flow colourer does, and training learns where that cost is wrong.
+    """
+
+    def __init__(self, width: int = 24, **kwargs):
+        super().__init__(**kwargs)
+        if width < 1:
+            raise ValueError(f"width must be >= 1, got {width}")
+        self.width = width
+        self.blocks = [_conv(width, name="conv_a"), _conv(width, name="conv_b")]
+        self.correction = keras.layers.Conv2D(1, 3, padding="same", kernel_initializer="zeros", name="correction")
+
+    def build(self, input_shape):
+        features = input_shape[0]
+        shape = (*features[:-1], features[-1] + 1)
+        for block in self.blocks:
+            block.build(shape)
+            shape = block.compute_output_shape(shape)
+        self.correction.build(shape)
+        self.log_scale = self.add_weight(shape=(), initializer=keras.initializers.Constant(3.0), name="log_scale")
+        self.own_offset = self.add_weight(shape=(), initializer=keras.initializers.Constant(0.5), name="own_offset")
+
+    def call(self, inputs):
+        features, cost, own = inputs
+        cost = cost + own * self.own_offset
+        x = ops.concatenate([features, ops.average_pool(cost, 2, 2, padding="valid")], axis=-1)
+        for block in self.blocks:
+            x = block(x)
+        correction = upsample_bilinear_2x(ops.cast(self.correction(x), "float32"))
+        return correction - ops.exp(self.log_scale) * cost
+
+    def get_config(self):
+        return {**super().get_config(), "width": self.width}
+
+
+@keras.saving.register_keras_serializable(package="lineart_color")
 class CorrespondenceNetwork(keras.Model):
     takes_distance_fields = False  # it computes its own from the line art (serving_graph.network_inputs)
 
@@ -236,7 +286,7 @@ class CorrespondenceNetwork(keras.Model):
         self.global_match = GlobalMatch(match_dim, chunk_size, name="global_match")
         self.refiners = [FlowRefiner(max(self.widths[level], 8), radius, name=f"refine_{level}")
                          for level in (1, 0)]
-        self.choice_blocks = [_conv(16, name="choice_a"), _conv(1, activation=None, name="choice_logit")]
+        self.chooser = CandidateChooser(name="chooser")
 
     @classmethod
     def from_preset(cls, preset: str, **kwargs) -> "CorrespondenceNetwork":
@@ -264,11 +314,13 @@ class CorrespondenceNetwork(keras.Model):
             levels.append(flow)
 
         size = ops.shape(line)
-        candidates = _candidate_flows(_upsample_flow(flow), inputs.get("prior_flows"))  # [B*K, n, H, W, 2]
+        candidates, costs = _candidates(_upsample_flow(flow), inputs.get("priors"))  # [B*K, n, H, W, 2]
         count = ops.shape(candidates)[1]
         flat = ops.reshape(candidates, (-1, size[1], size[2], 2))  # [B*K*n, H, W, 2], keyframe-major
+        if costs is not None:
+            costs = ops.reshape(costs, (-1, size[1], size[2], 1))
         logits = self.choice_logits([target[0], _per_reference(target_distance, refs)], [keys[0], key_distance],
-                                    flat, count)
+                                    flat, costs, count)
         logits = ops.transpose(ops.reshape(logits, (batch, refs * count, size[1], size[2])), (0, 2, 3, 1))
         choice = ops.softmax(logits, axis=-1)
         outputs = {"flows": ops.reshape(flat, (batch, refs * count, size[1], size[2], 2)), "choice": choice,
@@ -278,29 +330,32 @@ class CorrespondenceNetwork(keras.Model):
                                             ops.repeat(ref_color, count, axis=1), flat, choice)
         return outputs
 
-    def choice_logits(self, target, key, flows, count):
-        """[B*K*n, H, W, 1]: how much each candidate warp is trusted, judged at half size from how
-        well the keyframe's features and distance field, carried by it, match the target's.
+    def choice_logits(self, target, key, flows, prior_costs, count):
+        """[B*K*n, H, W, 1]: how much each candidate warp is trusted (CandidateChooser), from its
+        cost and from how well the keyframe's features and distance field, carried by it, match
+        the target's.
 
-        target, key: [features at 1/2, distance field at full size], one per keyframe.
+        target, key: [features at 1/2, distance field at full size], one per keyframe;
+        prior_costs: [B*K*n, H, W, 1] the priors' costs (any value for own flows), or None.
         """
         (target, target_distance), (key, key_distance) = target, key
         repeat = lambda x: ops.repeat(x, count, axis=0)
         # the distance fields' disagreement at full size, as is and over a small window (as flow.warp_cost)
         mismatch = ops.abs(repeat(target_distance) - sample_bilinear(repeat(key_distance), flows))
+        # which candidate is the network's own flow (the first of each keyframe's)
+        own = ops.reshape(ops.cast(ops.equal(ops.arange(ops.shape(flows)[0]) % count, 0), "float32"), (-1, 1, 1, 1))
+        # an own flow's cost: its distance-field disagreement over a window, as flow.warp_cost's first part
+        cost = ops.average_pool(mismatch, 9, 1, padding="same")
+        if prior_costs is not None:
+            cost = ops.where(own > 0.5, cost, prior_costs)
         mismatch = ops.concatenate([mismatch, ops.average_pool(mismatch, 5, 1, padding="same")], axis=-1)
         mismatch = ops.average_pool(mismatch, 2, 2, padding="valid") * 10.0
         half = 0.5 * ops.average_pool(flows, 2, 2, padding="valid")
         target, key = repeat(target), repeat(key)
         warped = sample_bilinear(key, half)
-        # which candidate is the network's own flow (the first of each keyframe's), as a constant map
-        own = ops.cast(ops.equal(ops.arange(ops.shape(half)[0]) % count, 0), "float32")
-        own = ops.ones_like(half[..., :1]) * ops.reshape(own, (-1, 1, 1, 1))
-        x = ops.concatenate([target, ops.abs(target - warped), ops.mean(target * warped, axis=-1, keepdims=True),
-                             own, mismatch], axis=-1)
-        for block in self.choice_blocks:
-            x = block(x)
-        return upsample_bilinear_2x(ops.cast(x, "float32"))
+        features = ops.concatenate([target, ops.abs(target - warped), ops.mean(target * warped, axis=-1, keepdims=True),
+                                    ops.ones_like(half[..., :1]) * own, mismatch], axis=-1)
+        return self.chooser([features, cost, own])
 
     def compose(self, line, ref_line, ref_color, flow, choice):
         """Each candidate's keyframe paint at its flow, the most trusted candidate per pixel, the

@@ -34,8 +34,9 @@ class ModelConfig:
 
 @dataclass
 class DataConfig:
-    # ctn/tcn: a dataset folder of shots, or "moji" (rendered on the fly). corr: a cel source
-    # rendered on the fly with its true motion, "moji" or "clipart" (train split).
+    # ctn/tcn: a dataset folder of shots, or "moji" (rendered on the fly). corr: cel sources
+    # rendered on the fly with their true motion, "moji", "clipart" or both as "moji+clipart"
+    # (each shot from one, drawn at random; train split).
     source: str = "moji"
     height: int = 256
     width: int = 256
@@ -127,9 +128,10 @@ class TrainConfig:
         if self.model.name == "corr":
             from lineart_color.data.openmoji import CEL_SOURCES
 
-            if self.data.source not in CEL_SOURCES:
+            if not set(self.data.source.split("+")) <= set(CEL_SOURCES):
                 raise UserError(f"data.source: the correspondence colourer learns from rendered motion, one of "
-                                f"{CEL_SOURCES} (shot folders carry no true motion), got {self.data.source!r}")
+                                f"{CEL_SOURCES} or several joined by + (shot folders carry no true motion), "
+                                f"got {self.data.source!r}")
             if self.data.height != self.data.width:
                 raise UserError(f"--size: the correspondence colourer trains on square frames, got "
                                 f"{self.data.height}x{self.data.width}")

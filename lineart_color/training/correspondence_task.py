@@ -64,7 +64,7 @@ class CorrespondenceTask:
         return {"loss": values["generator"], "flow": values["flow"], "choice": values["choice"]}
 
     def split(self, batch: dict):
-        inputs = {name: batch[name] for name in ("line", "ref_line", "ref_color", "prior_flows")}
+        inputs = {name: batch[name] for name in ("line", "ref_line", "ref_color", "priors")}
         return inputs, None, batch
 
     def generate(self, network: keras.Model, inputs: dict, training: bool) -> dict:

@@ -1,6 +1,7 @@
 """The correspondence colourer: shapes, exact keyframe paints, the global match by hand, saving."""
 
 import keras
+from keras import ops
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -84,18 +85,51 @@ def test_bad_arguments():
         CorrespondenceNetwork(fill_steps=-1)
 
 
-def test_prior_flows_are_candidates_beside_the_network_s_own(tiny):
+def _priors(seed: int, batch: int, refs: int, count: int, height: int, width: int, max_cost: float = 0.4):
+    """Random prior warps [B, K, P, H, W, 3]: flows of a few pixels and costs in [0, max_cost)."""
+    rng = np.random.default_rng(seed)
+    flows = rng.normal(0.0, 3.0, (batch, refs, count, height, width, 2))
+    costs = rng.uniform(0.0, max_cost, (batch, refs, count, height, width, 1))
+    return np.concatenate([flows, costs], axis=-1).astype(np.float32)
+
+
+def test_prior_warps_are_candidates_beside_the_network_s_own(tiny):
     inputs = dummy_inputs(2, 24, 32, 2, seed=5)
     alone = tiny(inputs)
-    priors = np.random.default_rng(6).normal(0.0, 3.0, (2, 2, 3, 24, 32, 2)).astype(np.float32)
-    both = tiny({**inputs, "prior_flows": priors})
+    priors = _priors(6, 2, 2, 3, 24, 32)
+    both = tiny({**inputs, "priors": priors})
     assert both["flows"].shape == (2, 8, 24, 32, 2) and both["choice"].shape == (2, 24, 32, 8)
     flows = np.asarray(both["flows"]).reshape(2, 2, 4, 24, 32, 2)  # keyframe-major: own flow, then the priors
     np.testing.assert_allclose(flows[:, :, 0], np.asarray(alone["flows"]), atol=1e-5)
-    np.testing.assert_array_equal(flows[:, :, 1:], priors)
+    np.testing.assert_array_equal(flows[:, :, 1:], priors[..., :2])
     inputs["line"][:] = 1.0  # no lines: every output pixel is a pixel of one of the keyframes
     inputs["ref_line"][:] = 1.0
-    out = np.asarray(tiny({**inputs, "prior_flows": priors})["color"])
+    out = np.asarray(tiny({**inputs, "priors": priors})["color"])
     for example in range(2):
         palette = {tuple(c) for c in inputs["ref_color"][example].reshape(-1, 3)}
         assert {tuple(c) for c in out[example].reshape(-1, 3)} <= palette
+
+
+def test_an_untrained_choice_is_the_cheapest_prior_warp_as_in_the_flow_colourer():
+    network = CorrespondenceNetwork.from_preset("tiny", chunk_size=32).ensure_built()  # fresh: correction at zero
+    inputs = dummy_inputs(2, 24, 32, 2, seed=7)
+    priors = _priors(8, 2, 2, 2, 24, 32)  # costs below the own flows' offset, so a prior is always cheapest
+    choice = np.asarray(network({**inputs, "priors": priors})["choice"]).reshape(2, 24, 32, 2, 3)
+    costs = np.moveaxis(priors[..., 2], (1, 2), (3, 4))  # [B, H, W, K, P]
+    np.testing.assert_array_equal(choice[..., 1:].reshape(2, 24, 32, 4).argmax(-1), costs.reshape(2, 24, 32, 4).argmin(-1))
+    assert choice[..., 0].max() < 0.01  # the network's own flows are not trusted before training
+
+
+def test_the_choice_learns_a_correction_that_overrules_the_cost():
+    network = CorrespondenceNetwork.from_preset("tiny", chunk_size=32).ensure_built()
+    network.chooser.log_scale.assign(0.0)  # a gentle cost, so a few steps can overrule it
+    inputs = {**dummy_inputs(1, 16, 16, 1, seed=9), "priors": _priors(10, 1, 1, 1, 16, 16, max_cost=0.01)}
+    own_trust = lambda: network(inputs)["choice"][..., 0]  # the prior is cheaper: the own flow is distrusted
+    assert float(ops.max(own_trust())) < 0.5
+    correction = network.chooser.correction.trainable_weights  # only the correction learns
+    optimizer = keras.optimizers.Adam(0.05)
+    for _ in range(40):
+        with tf.GradientTape() as tape:
+            loss = -ops.mean(ops.log(own_trust()))
+        optimizer.apply(tape.gradient(loss, correction), correction)
+    assert float(ops.mean(own_trust())) > 0.9

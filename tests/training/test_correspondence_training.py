@@ -26,6 +26,22 @@ def test_a_motion_example_carries_the_true_colour_along_its_flow():
         close = np.abs(carried - example["color"]).max(axis=-1) < 0.1
         assert close[seen].mean() > 0.8
     assert motion_example(MotionDataConfig(size=64, seed=3), 5)["flow"].tobytes() == example["flow"].tobytes()
+    # the classical warps come with the flow colourer's own cost of them
+    assert example["priors"].shape == (2, 2, 64, 64, 3) and example["priors"][..., 2].min() >= 0.0
+
+
+def test_a_mixed_source_draws_each_shot_from_one_of_them(monkeypatch):
+    from lineart_color.data import openmoji
+
+    asked, ids, renderer = [], openmoji.drawing_ids, openmoji.cel_renderer
+    # clipart stands in for itself with moji drawings, so the test needs no Debian package
+    monkeypatch.setattr(openmoji, "drawing_ids", lambda source, split: asked.append(source) or ids("moji", split))
+    monkeypatch.setattr(openmoji, "cel_renderer", lambda source: renderer("moji"))
+    for index in range(8):
+        motion_example(MotionDataConfig(size=32, source="moji+clipart"), index)
+    assert set(asked) == {"moji", "clipart"}
+    with pytest.raises(ValueError, match="source must be one of"):
+        MotionDataConfig(source="moji+paint")
 
 
 @pytest.mark.slow
@@ -79,7 +95,7 @@ def test_init_from_a_run_copies_every_matching_weight_and_leaves_reshaped_ones_f
     assert tuned.restore() == 0
     for a, b in zip(source.generator.weights, tuned.generator.weights):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
-    assert "31 of 31 weights copied" in capsys.readouterr().out
+    assert "35 of 35 weights copied" in capsys.readouterr().out
 
     wider = CorrespondenceNetwork(widths=(8, 16, 16), match_dim=16, radius=2, fill_steps=2,
                                   name="correspondence_network").ensure_built()
@@ -89,5 +105,5 @@ def test_init_from_a_run_copies_every_matching_weight_and_leaves_reshaped_ones_f
     (tmp_path / "again").mkdir()
     again.restore()
     report = capsys.readouterr().out
-    assert "29 of 31 weights copied" in report  # the two refiners' first kernels: their biases keep their shape
+    assert "33 of 35 weights copied" in report  # the two refiners' first kernels: their biases keep their shape
     assert "refine_1/conv_a/conv/kernel" in report and "refine_0/conv_a/conv/kernel" in report
