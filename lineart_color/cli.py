@@ -1,13 +1,16 @@
 """`lineart-color`: one console script, a subcommand per tool.
 
 User mistakes (UserError) print one line naming the file or flag and exit with code 2;
-Ctrl-C exits with 130. Each subcommand's module registers its own parser.
+Ctrl-C exits with 130, SIGTERM and SIGHUP (handled as Ctrl-C is) with 143 and 129. Each subcommand's module registers its own parser.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
 from typing import Callable, Sequence
 
 from lineart_color import __version__
@@ -15,6 +18,7 @@ from lineart_color.errors import UserError
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 def positive_int(text: str) -> int:
@@ -39,13 +43,45 @@ def non_negative_float(text: str) -> float:
     return value
 
 
-def run_guarded(command: Callable[[argparse.Namespace], None], args: argparse.Namespace, prog: str) -> int:
-    """Run a subcommand, turning user errors and interrupts into one line and an exit code."""
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: handled as Ctrl-C is (partial output removed, training checkpointed)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_stopped(signum, frame):
+    raise Stopped(signum)
+
+
+@contextlib.contextmanager
+def stop_signals_interrupt():
+    """While a command runs, `kill`, `timeout`, container stops (SIGTERM) and a closed terminal
+    (SIGHUP) interrupt it like Ctrl-C, so its clean-up runs. Only the main thread can set handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, _raise_stopped) for signum in STOP_SIGNALS}
     try:
-        command(args)
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def run_guarded(command: Callable[[argparse.Namespace], None], args: argparse.Namespace, prog: str) -> int:
+    """Run a subcommand, turning user errors and interrupts into one line and an exit code
+    (2 for a user error, 130 for Ctrl-C, 128 + the signal for SIGTERM and SIGHUP)."""
+    try:
+        with stop_signals_interrupt():
+            command(args)
     except UserError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except Stopped as stop:
+        print(f"{prog}: stopped by {stop}", file=sys.stderr)
+        return 128 + stop.signum
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

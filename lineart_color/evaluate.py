@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,12 +134,27 @@ def write_json(results: dict, destination: str) -> None:
     if destination == "-":
         print(text)
         return
-    path = Path(destination)
-    if not path.resolve().parent.is_dir():
-        raise UserError(f"--json {destination}: folder {path.resolve().parent} does not exist")
+    path = check_json_destination(destination)
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text + "\n")
-    partial.replace(path)
+    try:
+        partial.write_text(text + "\n")
+        partial.replace(path)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise UserError(f"--json {destination}: cannot write it ({error.strerror})") from None
+
+
+def check_json_destination(destination: str) -> Path:
+    """Refuse a --json FILE that cannot be written, before the evaluation starts."""
+    path = Path(destination)
+    folder = path.absolute().parent
+    if not folder.is_dir():
+        raise UserError(f"--json {destination}: folder {folder} does not exist")
+    if path.is_dir():
+        raise UserError(f"--json {destination}: is a folder; give a file name")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UserError(f"--json {destination}: cannot write there")
+    return path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -149,7 +165,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "flow (keyframe paints carried along optical flow: the strongest floor), or region-ceiling (the truth flattened to one paint per region: the best any "
                              "region-filling method can do); repeatable")
     parser.add_argument("--name", default=None, help="the table's name for PRED (default: its folder name)")
-    parser.add_argument("--json", default=None, metavar="FILE", help="also write the figures as JSON (- for stdout)")
+    parser.add_argument("--json", default=None, metavar="FILE", help="also write the figures as JSON (- for stdout, which then holds the JSON alone; "
+                             "the table goes to stderr)")
 
 
 def run(args: argparse.Namespace) -> None:
@@ -157,6 +174,8 @@ def run(args: argparse.Namespace) -> None:
 
     if args.pred is None and not args.baseline:
         raise UserError("PRED: give a folder of coloured frames, or at least one --baseline")
+    if args.json and args.json != "-":
+        check_json_destination(args.json)
     shots, single = read_truth_shots(args.shots)
     predictions = {}
     if args.pred is not None:
@@ -170,8 +189,10 @@ def run(args: argparse.Namespace) -> None:
         colorizer = makers[baseline]()
         predictions[baseline] = lambda shot, colorizer=colorizer: colorizers.colorize_shot(shot, colorizer)
     results = evaluate(shots, predictions)
-    print(f"{len(shots)} shot(s); keyframes are not scored; flat acc: painted pixels within deltaE 10 of the truth")
-    print(format_table(results))
+    table = sys.stderr if args.json == "-" else sys.stdout  # with --json -, stdout is the JSON alone
+    print(f"{len(shots)} shot(s); keyframes are not scored; flat acc: painted pixels within deltaE 10 of the truth",
+          file=table)
+    print(format_table(results), file=table)
     if args.json:
         write_json(results, args.json)
 

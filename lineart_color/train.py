@@ -9,7 +9,6 @@ may raise the target). The loop itself is training/gan_trainer.py, importable fr
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from pathlib import Path
 
@@ -36,7 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--init-from", default=None, metavar="PATH",
                         help="start a new run from a trained generator's weights (.keras file or run directory)")
     parser.add_argument("--data", default=None, metavar="DIR|moji",
-                        help="a folder of shot folders, or moji to render OpenMoji train shots on the fly")
+                        help="a folder of shot folders, or moji to render OpenMoji train shots on the fly "
+                             "(--model corr: moji, clipart or moji+clipart)")
     parser.add_argument("--steps", type=positive_int, default=None, help="train until this step")
     parser.add_argument("--batch-size", type=positive_int, default=None, help="global batch size")
     parser.add_argument("--size", type=positive_int, default=None, help="square crop side (multiple of 8)")
@@ -95,21 +95,18 @@ def run(args: argparse.Namespace) -> None:
     from lineart_color.training.gan_trainer import GANTrainer
     from lineart_color.training.tasks import make_task
 
-    # The trainer reads and validates the data before anything is written to the run dir.
+    # The trainer reads and validates the data, and any --init-from weights, before anything
+    # is written to the run dir.
     trainer = GANTrainer(config, make_task(config), args.run_dir, strategy=args.strategy)
     args.run_dir.mkdir(parents=True, exist_ok=True)
     (args.run_dir / "config.json").write_text(config.to_json())
-    signal.signal(signal.SIGTERM, _interrupt)  # a polite kill checkpoints like Ctrl-C
     if config.loss.vgg_weights is None and config.model.name != "corr":
         print("note: no --vgg-weights given, so the perceptual and style losses are off")
-    print(f"training {config.model.name} ({config.model.preset}) on {config.data.source}, "
+    preset = f"preset {args.preset}, " if args.preset else ""
+    print(f"training {config.model.name} ({preset}{config.model.preset} network) on {config.data.source}, "
           f"{trainer.strategy.num_replicas_in_sync} replica(s), run dir {args.run_dir}")
     step = trainer.fit()
     print(f"done at step {step}: {args.run_dir / 'generator.keras'}, {args.run_dir / 'losses.png'}")
-
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
 
 
 def add_parser(commands) -> None:

@@ -92,3 +92,40 @@ def test_nothing_to_score_is_a_flag_error(tmp_path, capsys):
     shot = box_shot(tmp_path / "shot")
     assert main(["evaluate", str(shot)]) == 2
     assert "PRED: give a folder" in capsys.readouterr().err
+
+
+def test_json_to_stdout_is_the_json_alone(tmp_path, capsys):
+    shot = box_shot(tmp_path / "shot", frames=3, keyframes=(0, 2))
+    assert main(["evaluate", str(shot), "--baseline", "nearest", "--json", "-"]) == 0
+    captured = capsys.readouterr()
+    assert set(json.loads(captured.out)) == {"nearest", "truth"}  # parses: nothing else on stdout
+    assert "nearest" in captured.err  # the table went to stderr
+
+
+@pytest.mark.parametrize("where, message", [("missing/s.json", "does not exist"), ("folder", "is a folder")])
+def test_an_unwritable_json_is_refused_before_scoring(tmp_path, capsys, monkeypatch, where, message):
+    import lineart_color.evaluate as evaluate_module
+
+    shot = box_shot(tmp_path / "shot", frames=3, keyframes=(0, 2))
+    (tmp_path / "folder").mkdir()
+    monkeypatch.setattr(evaluate_module, "evaluate", lambda *a: pytest.fail("scored before checking --json"))
+    assert main(["evaluate", str(shot), "--baseline", "nearest", "--json", str(tmp_path / where)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_full_disk_while_writing_json_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatch):
+    import errno
+    from pathlib import Path
+
+    shot = box_shot(tmp_path / "shot", frames=3, keyframes=(0, 2))
+    (tmp_path / "out").mkdir()
+
+    def disk_full(self, *args, **kwargs):
+        self.open("w").close()  # the file is created, then the disk fills
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    assert main(["evaluate", str(shot), "--baseline", "nearest", "--json", str(tmp_path / "out" / "s.json")]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert list((tmp_path / "out").iterdir()) == []

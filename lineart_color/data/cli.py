@@ -43,8 +43,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def add_cel_shot_arguments(parser: argparse.ArgumentParser, item: str) -> None:
     """The flags of every source whose shots are drawings moving as cels (moji, clipart)."""
     parser.add_argument("out", type=Path, metavar="OUT", help="new folder to write the shots into")
-    parser.add_argument("--split", default="train", choices=("train", "val", "test"),
-                        help=f"{item} split to draw from (test is reserved and refused)")
+    parser.add_argument("--split", default="train", metavar="{train,val}",
+                        help=f"{item} split to draw from (default train)")
     parser.add_argument("--shots", type=positive_int, default=16, help="number of shots (default 16)")
     parser.add_argument("--frames", type=positive_int, default=8, help="frames per shot (default 8)")
     parser.add_argument("--size", type=positive_int, default=256, help="frame side in pixels (default 256)")
@@ -63,6 +63,8 @@ def run_cel_shots(args: argparse.Namespace) -> None:
 
     if args.split == "test":
         raise UserError("--split test is reserved for independent evaluation; use train or val")
+    if args.split not in ("train", "val"):
+        raise UserError(f"--split must be train or val, got {args.split!r}")
     if args.size < 16:
         raise UserError(f"--size must be at least 16 pixels, got {args.size}")
     if args.motion > 10:

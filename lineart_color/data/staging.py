@@ -13,34 +13,72 @@ from lineart_color.errors import UserError
 
 
 def check_output_dir(out: str | os.PathLike, flag: str = "OUT") -> Path:
-    """Refuse an OUT that exists with content or whose parent cannot be written."""
+    """Refuse an OUT that exists with content, or whose nearest existing ancestor cannot be
+    written (missing parent folders are created when the work is done, as users expect)."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UserError(f"{out}: {flag} exists and is not a folder")
+    if out.is_symlink():
+        raise UserError(f"{out}: {flag} is a symbolic link; give the folder itself")
     if out.is_dir() and any(out.iterdir()):
         raise UserError(f"{out}: {flag} already exists and is not empty; choose a new folder")
-    parent = out.resolve().parent
-    if parent.exists() and not parent.is_dir():
-        raise UserError(f"{out}: {flag}'s parent {parent} is a file, not a folder")
-    if not parent.is_dir():
-        raise UserError(f"{out}: {flag}'s parent folder {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise UserError(f"{out}: cannot write to {flag}'s parent folder {parent}")
+    ancestor = out.absolute().parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise UserError(f"{out}: {flag}'s parent {ancestor} is a file, not a folder")
+    if not os.access(ancestor, os.W_OK):
+        raise UserError(f"{out}: cannot write to {ancestor}, where {flag} would be made")
     return out
+
+
+PARTIAL = ".{name}.partial-{pid}-"  # a staging folder's name: OUT's name and the process that owns it
+
+
+def _owner_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def clear_stale_stages(out: Path) -> None:
+    """Remove staging folders of OUT left by processes that no longer run (SIGKILL, power loss)."""
+    prefix = f".{out.name}.partial-"
+    for stage in out.absolute().parent.glob(f"{prefix}*"):
+        pid = stage.name[len(prefix):].split("-", 1)[0]
+        if stage.is_dir() and not stage.is_symlink() and pid.isdigit() and not _owner_alive(int(pid)):
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def _make_parents(out: Path, flag: str) -> Path:
+    parent = out.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"{out}: cannot make {flag}'s parent folder {parent} ({error.strerror})") from None
+    return parent
 
 
 @contextlib.contextmanager
 def staged_output_dir(out: str | os.PathLike, flag: str = "OUT") -> Iterator[Path]:
     """Yield a temporary folder beside OUT; on success it becomes OUT, on any error it is removed.
 
-    So an interrupted or failed command leaves no half-written OUT behind.
+    So an interrupted or failed command leaves no half-written OUT behind. Missing parent
+    folders of OUT are made; the folder gets the usual permissions (umask), not mkdtemp's 0700.
     """
     out = check_output_dir(out, flag)
+    parent = _make_parents(out, flag)
+    clear_stale_stages(out)
     try:
-        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.resolve().parent))
+        stage = Path(tempfile.mkdtemp(prefix=PARTIAL.format(name=out.name, pid=os.getpid()), dir=parent))
     except OSError as error:
         raise UserError(f"{out}: cannot write beside {flag} ({error.strerror})") from None
     try:
+        stage.chmod(0o777 & ~_umask())
         yield stage
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
@@ -48,3 +86,9 @@ def staged_output_dir(out: str | os.PathLike, flag: str = "OUT") -> Iterator[Pat
     if out.is_dir():
         out.rmdir()  # empty, checked above
     os.replace(stage, out)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

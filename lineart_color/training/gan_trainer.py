@@ -68,6 +68,10 @@ class GANTrainer:
     def __init__(self, config: TrainConfig, task: GANTask, run_dir: str | Path, strategy: str = "auto"):
         self.config, self.task, self.run_dir = config, task, Path(run_dir)
         keras.mixed_precision.set_global_policy(POLICIES[config.run.mixed_precision])
+        # Grappler's remapper cannot fuse the LeakyReLU gradients of these graphs and logs an
+        # INVALID_ARGUMENT line on every start; it then leaves the graph as is, so turning it
+        # off costs nothing and keeps the log clean.
+        tf.config.optimizer.set_experimental_options({"remapping": False})
         keras.utils.set_random_seed(config.data.seed)  # same initial weights in every process and strategy
         self.strategy = choose_strategy(strategy)
         self.global_batch = config.data.batch_size
@@ -92,6 +96,8 @@ class GANTrainer:
                                                   max_to_keep=config.run.keep_checkpoints)
         self.history = summaries.LossHistory(self.run_dir / "history.jsonl")
         self._step_fn = None
+        if self.manager.latest_checkpoint is None and config.model.init_from is not None:
+            self._warm_start(config.model.init_from)  # now, so a bad file is refused before anything is written
 
     # -- set-up --------------------------------------------------------------------------
 
@@ -112,12 +118,10 @@ class GANTrainer:
     def restore(self) -> int:
         """Resume from the newest checkpoint if there is one; returns the step to continue from.
 
-        A new run with model.init_from starts from that generator's weights instead.
+        A new run with model.init_from has started from that generator's weights (__init__).
         """
         if self.manager.latest_checkpoint:
             self.checkpoint.restore(self.manager.latest_checkpoint).assert_existing_objects_matched()
-        elif self.config.model.init_from is not None:
-            self._warm_start(self.config.model.init_from)
         step = int(self.step.numpy())
         self.history.truncate_after(step)
         return step

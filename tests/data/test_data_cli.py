@@ -37,6 +37,7 @@ def test_moji_evaluation_layout(tmp_path):
     "extra, message",
     [
         (["--split", "test"], "--split test is reserved"),
+        (["--split", "tran"], "--split must be train or val, got 'tran'"),
         (["--keyframes", "9"], "--keyframes: keyframe 9 is outside"),
         (["--size", "8"], "--size must be at least 16"),
     ],
@@ -98,3 +99,10 @@ def test_moji_motion_zero_stands_still_and_too_much_is_refused(tmp_path, capsys)
     assert (shot.color("0000") == shot.color("0002")).all()
     assert main(["data", "moji", str(tmp_path / "far"), "--shots", "1", "--motion", "11"]) == 2
     assert "--motion must be at most 10" in capsys.readouterr().err
+
+
+def test_help_does_not_offer_the_reserved_test_split(capsys):
+    with pytest.raises(SystemExit):
+        main(["data", "moji", "--help"])
+    help_text = capsys.readouterr().out
+    assert "--split {train,val}" in help_text and "test" not in help_text.split("--split", 1)[1].split("\n  --")[0]

@@ -60,9 +60,12 @@ def test_steps_change_every_weight_and_reduce_the_loss(tmp_path):
 
 
 @pytest.mark.slow
-def test_train_then_colorize_with_the_trained_network(tmp_path, make_shot):
+def test_train_then_colorize_with_the_trained_network(tmp_path, make_shot, capfd):
     run = tmp_path / "run"
     assert main(["train", "--run-dir", str(run), "--preset", "corr-tiny"]) == 0
+    out, err = capfd.readouterr()  # at the file descriptors, where TensorFlow's C++ logs go
+    assert "training corr (preset corr-tiny, tiny network) on moji" in out
+    assert "remapper failed" not in err
     network = load_network(run, "corr")
     assert network.radius == 1
     shot = make_shot(frames=4, height=32, width=40, keyframes=(0, 3))

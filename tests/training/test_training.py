@@ -154,9 +154,10 @@ def test_init_from_starts_a_new_run_from_a_trained_generator(tmp_path):
 
     config = PRESETS["ctn-tiny"]()
     config.data.seed = 1  # different initial weights, so a copy is visible
+    fresh = GANTrainer(config, CTNTask(config), tmp_path / "fresh", strategy="default")
+    assert not all(np.array_equal(a, b) for a, b in zip(source.generator.get_weights(), fresh.generator.get_weights()))
     config.model.init_from = str(tmp_path / "trained.keras")
     tuned = GANTrainer(config, CTNTask(config), tmp_path / "tuned", strategy="default")
-    assert not all(np.array_equal(a, b) for a, b in zip(source.generator.get_weights(), tuned.generator.get_weights()))
     (tmp_path / "tuned").mkdir()  # train.py makes the run directory before the loop starts
     assert tuned.restore() == 0
     for a, b in zip(source.generator.get_weights(), tuned.generator.get_weights()):
@@ -169,6 +170,16 @@ def test_init_from_refuses_the_wrong_kind_of_network(tmp_path):
     TemporalConstraintNetwork("small").ensure_built().save(tmp_path / "temporal.keras")
     config = PRESETS["ctn-tiny"]()
     config.model.init_from = str(tmp_path / "temporal.keras")
-    trainer = GANTrainer(config, CTNTask(config), tmp_path / "run", strategy="default")
     with pytest.raises(UserError, match="temporal.keras: holds a TemporalConstraintNetwork"):
-        trainer.restore()
+        GANTrainer(config, CTNTask(config), tmp_path / "run", strategy="default")
+
+
+def test_a_bad_init_from_file_leaves_no_run_behind(tmp_path, capsys):
+    from lineart_color.cli import main
+
+    garbage = tmp_path / "garbage.keras"
+    garbage.write_bytes(b"not a zip")
+    run = tmp_path / "run"
+    assert main(["train", "--run-dir", str(run), "--preset", "ctn-tiny", "--init-from", str(garbage)]) == 2
+    assert "garbage.keras" in capsys.readouterr().err
+    assert not run.exists()  # so the next run is not refused as an existing one

@@ -1,0 +1,66 @@
+"""All-or-nothing output folders: parents made, usual permissions, signals and stale stages cleaned."""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from lineart_color.cli import run_guarded
+from lineart_color.data.staging import staged_output_dir
+from lineart_color.errors import UserError
+
+
+def _leftovers(folder):
+    return [path.name for path in folder.iterdir() if ".partial-" in path.name]
+
+
+def test_missing_parents_are_made_and_the_folder_gets_the_umask_permissions(tmp_path):
+    out = tmp_path / "coloured" / "shot_0003"
+    with staged_output_dir(out) as stage:
+        (stage / "0000.png").write_bytes(b"x")
+    assert (out / "0000.png").read_bytes() == b"x"
+    mask = os.umask(0)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o777 & ~mask  # not mkdtemp's 0700
+
+
+def test_a_symlinked_out_is_refused(tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    with pytest.raises(UserError, match="symbolic link"):
+        with staged_output_dir(tmp_path / "link"):
+            pass
+
+
+def test_stale_stages_of_dead_processes_are_cleared_and_live_ones_kept(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".out.partial-{dead.pid}-abc"
+    live = tmp_path / ".out.partial-1-def"  # init is always alive
+    other = tmp_path / f".other.partial-{dead.pid}-ghi"  # another OUT's: not ours to judge
+    for folder in (stale, live, other):
+        folder.mkdir()
+    with staged_output_dir(tmp_path / "out"):
+        pass
+    assert sorted(_leftovers(tmp_path)) == sorted([live.name, other.name])
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_sigterm_and_sighup_clean_up_as_ctrl_c_does(tmp_path, capsys, signum, code):
+    out, before = tmp_path / "out", signal.getsignal(signum)
+
+    def command(args):
+        with staged_output_dir(out) as stage:
+            (stage / "half.png").write_bytes(b"x")
+            os.kill(os.getpid(), signum)
+            time.sleep(5)  # the signal interrupts this
+            pytest.fail("the signal did not stop the command")
+
+    assert run_guarded(command, argparse.Namespace(), "prog") == code
+    assert f"stopped by {signal.Signals(signum).name}" in capsys.readouterr().err
+    assert not out.exists() and _leftovers(tmp_path) == []
+    assert signal.getsignal(signum) == before  # the command's handler is gone again
