@@ -70,6 +70,21 @@ def stop_signals_interrupt():
             signal.signal(signum, handler)
 
 
+def add_max_pixels(parser: argparse.ArgumentParser) -> None:
+    """--max-pixels: the largest frame a command reads (data.images refuses larger ones from their header)."""
+    from lineart_color.data.images import DEFAULT_MAX_PIXELS
+
+    parser.add_argument("--max-pixels", type=positive_int, default=DEFAULT_MAX_PIXELS, metavar="N",
+                        help=f"refuse frames above N pixels before decoding them (default {DEFAULT_MAX_PIXELS}, "
+                             "8192x8192)")
+
+
+def apply_max_pixels(args: argparse.Namespace) -> None:
+    from lineart_color.data.images import set_pixel_limit
+
+    set_pixel_limit(args.max_pixels)
+
+
 def run_guarded(command: Callable[[argparse.Namespace], None], args: argparse.Namespace, prog: str) -> int:
     """Run a subcommand, turning user errors and interrupts into one line and an exit code
     (2 for a user error, 130 for Ctrl-C, 128 + the signal for SIGTERM and SIGHUP)."""

@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from lineart_color.cli import add_command, positive_int, standalone_main
+from lineart_color.cli import add_command, add_max_pixels, apply_max_pixels, positive_int, standalone_main
 from lineart_color.errors import UserError
 
 METHODS = ("flow", "corr", "ctn", "ctn+tcn", "bucket", "nearest")
@@ -43,6 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     palette.add_argument("--snap", action="store_true",
                          help="each pixel close to a keyframe paint takes it; keeps paint boundaries without a line")
     parser.add_argument("--batch-size", type=positive_int, default=4, help="frames per network call (default 4)")
+    add_max_pixels(parser)
 
 
 def make_colorizer(method: str = DEFAULT_METHOD, model: str | None = None, temporal: str | None = None,
@@ -108,6 +109,7 @@ def run(args: argparse.Namespace) -> None:
     from lineart_color.data.shots import LINE_DIR
     from lineart_color.data.staging import check_output_dir
 
+    apply_max_pixels(args)
     shots = read_shots(args.shot)
     check_output_dir(args.out, "--out")
     colorizer = make_colorizer(args.method, args.model, args.temporal, args.flat, args.batch_size, args.snap)

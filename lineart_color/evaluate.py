@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from lineart_color import metrics
-from lineart_color.cli import add_command, standalone_main
+from lineart_color.cli import add_command, add_max_pixels, apply_max_pixels, standalone_main
 from lineart_color.errors import UserError
 
 BASELINES = ("nearest", "bucket", "flow", "region-ceiling")
@@ -165,6 +165,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "flow (keyframe paints carried along optical flow: the strongest floor), or region-ceiling (the truth flattened to one paint per region: the best any "
                              "region-filling method can do); repeatable")
     parser.add_argument("--name", default=None, help="the table's name for PRED (default: its folder name)")
+    add_max_pixels(parser)
     parser.add_argument("--json", default=None, metavar="FILE", help="also write the figures as JSON (- for stdout, which then holds the JSON alone; "
                              "the table goes to stderr)")
 
@@ -176,6 +177,7 @@ def run(args: argparse.Namespace) -> None:
         raise UserError("PRED: give a folder of coloured frames, or at least one --baseline")
     if args.json and args.json != "-":
         check_json_destination(args.json)
+    apply_max_pixels(args)
     shots, single = read_truth_shots(args.shots)
     predictions = {}
     if args.pred is not None:

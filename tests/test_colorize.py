@@ -111,6 +111,29 @@ def resized_line(shot):
     write_image(shot / "line" / "0001.png", np.ones((10, 10)))
 
 
+def truncated_pixels(shot):
+    """A line frame whose header is fine and whose pixel data stops half-way."""
+    data = (shot / "line" / "0003.png").read_bytes()
+    (shot / "line" / "0003.png").write_bytes(data[: len(data) // 2])
+
+
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    import struct
+    import zlib
+
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def decompression_bomb(shot):
+    """A PNG of a few bytes whose header claims 60000x60000 pixels."""
+    import struct
+    import zlib
+
+    header = _chunk(b"IHDR", struct.pack(">IIBBBBB", 60000, 60000, 8, 0, 0, 0, 0))
+    (shot / "line" / "0001.png").write_bytes(b"\x89PNG\r\n\x1a\n" + header
+                                             + _chunk(b"IDAT", zlib.compress(bytes(3000))) + _chunk(b"IEND", b""))
+
+
 def no_keyframes(shot):
     for path in (shot / "color").iterdir():
         path.unlink()
@@ -120,11 +143,14 @@ def no_keyframes(shot):
     (no_keyframes, "needs at least 1 coloured frame"),
     (resized_line, "size 10x10 differs"),
     (corrupt_png, "0002.png: "),
+    (truncated_pixels, "0003.png: not a readable image"),
+    (decompression_bomb, "0001.png: 60000x60000 is 3,600,000,000 pixels, above the limit of 67,108,864 a frame"),
 ])
 def test_bad_shots_fail_with_one_line_and_write_nothing(tmp_path, capsys, damage, message):
     shot = box_shot(tmp_path / "shot")
     damage(shot)
-    assert main(["colorize", str(shot), "--out", str(tmp_path / "out"), "--method", "bucket"]) == 2
+    # nearest reads no line art, yet the shot check decodes every frame
+    assert main(["colorize", str(shot), "--out", str(tmp_path / "out"), "--method", "nearest"]) == 2
     error = capsys.readouterr().err.strip()
     assert message in error and len(error.splitlines()) == 1 and error.startswith("lineart-color: error:")
     assert not (tmp_path / "out").exists() and not leftovers(tmp_path)
@@ -183,3 +209,10 @@ def test_a_grey_keyframe_png_is_read_as_colour(tmp_path):
     Image.open(shot / "color" / "0000.png").convert("L").save(shot / "color" / "0000.png")
     assert main(["colorize", str(shot), "--out", str(tmp_path / "out"), "--method", "nearest"]) == 0
     assert read_image(tmp_path / "out" / "0001.png").shape == (30, 44, 3)
+
+
+def test_max_pixels_lowers_and_raises_the_frame_limit(tmp_path, capsys):
+    shot = box_shot(tmp_path / "shot")  # 44x30 frames: 1320 pixels
+    assert main(["colorize", str(shot), "--out", str(tmp_path / "a"), "--method", "nearest", "--max-pixels", "1319"]) == 2
+    assert "44x30 is 1,320 pixels, above the limit of 1,319 a frame; --max-pixels raises it" in capsys.readouterr().err
+    assert main(["colorize", str(shot), "--out", str(tmp_path / "b"), "--method", "nearest", "--max-pixels", "1320"]) == 0

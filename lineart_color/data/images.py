@@ -15,6 +15,26 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 # Modes a frame may be stored in; anything else (CMYK, 32-bit int/float) is refused.
 _SUPPORTED_MODES = ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "I;16", "I;16B", "I;16L")
 
+# Frames above this many pixels are refused from their header, before decoding: comfortably
+# above 4K (8192x8192), and a guard against decompression bombs. `--max-pixels` raises it.
+DEFAULT_MAX_PIXELS = 8192 * 8192
+_limit = {"pixels": DEFAULT_MAX_PIXELS}
+Image.MAX_IMAGE_PIXELS = None  # the check below replaces Pillow's own (a warning, then an exception)
+
+
+def set_pixel_limit(pixels: int) -> None:
+    """The largest frame, in pixels, that reading accepts (for --max-pixels)."""
+    if pixels < 1:
+        raise ValueError(f"pixels must be >= 1, got {pixels}")
+    _limit["pixels"] = int(pixels)
+
+
+def _check_pixels(path: Path, image: Image.Image) -> None:
+    width, height = image.size
+    if width * height > _limit["pixels"]:
+        raise UserError(f"{path}: {width}x{height} is {width * height:,} pixels, above the limit of "
+                        f"{_limit['pixels']:,} a frame; --max-pixels raises it")
+
 
 def _flatten_onto_white(image: Image.Image) -> Image.Image:
     """Composite any transparency onto white paper, returning an RGB image."""
@@ -41,6 +61,7 @@ def read_image(path: str | os.PathLike, mode: str = "RGB") -> np.ndarray:
     path = Path(path)
     try:
         with Image.open(path) as image:
+            _check_pixels(path, image)
             if image.mode not in _SUPPORTED_MODES:
                 raise UserError(
                     f"{path}: unsupported image mode {image.mode!r} "
@@ -59,15 +80,19 @@ def read_image(path: str | os.PathLike, mode: str = "RGB") -> np.ndarray:
     return np.asarray(rgb, dtype=np.float32) / 255.0
 
 
-def image_size(path: str | os.PathLike) -> tuple[int, int]:
-    """(width, height) from the file header, without decoding the pixels."""
+def image_size(path: str | os.PathLike, decode: bool = False) -> tuple[int, int]:
+    """(width, height) from the file header; with decode=True the pixels are decoded too (and
+    dropped), so a corrupt frame is found now rather than when a colourer first reads it."""
     path = Path(path)
     try:
         with Image.open(path) as image:
+            _check_pixels(path, image)
+            if decode:
+                image.load()
             return image.size
     except FileNotFoundError:
         raise UserError(f"{path}: no such file") from None
-    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise UserError(f"{path}: not a readable image ({error})") from None
 
 

@@ -93,8 +93,8 @@ class Shot:
 
 
 def _check_sizes(files: Sequence[Path], size: tuple[int, int], reference: Path) -> None:
-    for file in files:
-        found = image_size(file)
+    for file in files:  # every frame is decoded once here, whatever the method reads later
+        found = image_size(file, decode=True)
         if found != size:
             raise UserError(
                 f"{file}: size {found[0]}x{found[1]} differs from the shot's "
