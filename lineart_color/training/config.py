@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,8 +112,15 @@ class TrainConfig:
             (1 <= self.data.min_spacing <= self.data.max_spacing, "data.min_spacing", "1 <= min_spacing <= max_spacing"),
             (self.loss.adversarial in ADVERSARIAL, "loss.adversarial", f"one of {ADVERSARIAL}"),
             (self.run.steps >= 1, "run.steps", "at least 1"),
-            (min(self.run.log_every, self.run.image_every, self.run.checkpoint_every) >= 1,
-             "run.*_every", "at least 1"),
+            *((getattr(self.run, name) >= 1, f"run.{name}", "at least 1")
+              for name in ("log_every", "image_every", "checkpoint_every", "keep_checkpoints")),
+            *((getattr(self.loss, name) >= 0, f"loss.{name}", "0 or more")
+              for name in vars(self.loss) if name.endswith("_weight")),
+            *((getattr(self.optimizer, name) > 0, f"optimizer.{name}", "above 0")
+              for name in ("generator_lr", "discriminator_lr")),
+            *((0 <= getattr(self.optimizer, name) < 1, f"optimizer.{name}", "in [0, 1)")
+              for name in ("beta_1", "beta_2")),
+            (self.data.max_zoom >= 1, "data.max_zoom", "at least 1"),
             (self.run.mixed_precision in PRECISIONS, "run.mixed_precision", f"one of {PRECISIONS}"),
         ]
         for ok, name, expected in checks:
@@ -187,9 +195,12 @@ def _convert(text: str, kind, flag: str):
             if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
                 raise ValueError
             return text.lower() in ("true", "1", "yes")
-        return kind(text)
+        value = kind(text)
     except ValueError:
         raise UserError(f"{flag}: expected a {kind.__name__}, got {text!r}") from None
+    if kind is float and not math.isfinite(value):  # NaN trains nothing, and JSON has no NaN
+        raise UserError(f"{flag}: expected a finite number, got {text!r}")
+    return value
 
 
 def _preset(**overrides) -> TrainConfig:

@@ -1,5 +1,6 @@
 import argparse
 import json
+import re
 
 import pytest
 
@@ -52,10 +53,16 @@ def test_flags_and_set_override_typed_fields(tmp_path):
         (["--set", "run.jit=maybe"], "--set run.jit: expected a bool"),
         (["--vgg-weights", "/no/such.h5"], "/no/such.h5: no such VGG19 weights file"),
         (["--set", "loss.adversarial=wgan"], "loss.adversarial: expected one of"),
+        (["--set", "loss.l1_weight=nan"], "--set loss.l1_weight: expected a finite number, got 'nan'"),
+        (["--set", "optimizer.generator_lr=inf"], "--set optimizer.generator_lr: expected a finite number"),
+        (["--set", "loss.style_weight=-1"], "loss.style_weight: expected 0 or more, got -1.0"),
+        (["--set", "optimizer.generator_lr=0"], "optimizer.generator_lr: expected above 0, got 0.0"),
+        (["--set", "optimizer.beta_1=1"], "optimizer.beta_1: expected in [0, 1), got 1.0"),
+        (["--set", "run.checkpoint_every=0"], "run.checkpoint_every: expected at least 1, got 0"),
     ],
 )
 def test_bad_values_name_the_field(tmp_path, argv, message):
-    with pytest.raises(UserError, match=message.replace("(", r"\(").replace(".", r"\.")):
+    with pytest.raises(UserError, match=re.escape(message)):
         resolve_config(_args("--run-dir", str(tmp_path / "r"), *argv))
 
 
