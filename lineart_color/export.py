@@ -28,6 +28,9 @@ MANIFEST_FORMAT = 1
 SAVED_MODEL_DIR, TFJS_DIR, MANIFEST_FILE = "saved_model", "tfjs", "manifest.json"
 
 
+MAX_EXPORT_SIDE = 4096  # --size
+
+
 def parse_size(text: str) -> tuple[int, int]:
     """argparse type: "S" (square) or "WxH" (width x height) -> (height, width), multiples of 8."""
     parts = text.lower().split("x")
@@ -37,6 +40,10 @@ def parse_size(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(f"expected S or WxH in pixels (e.g. 256 or 320x192), got {text!r}") from None
     if len(parts) > 2 or min(width, height) < SIZE_MULTIPLE or width % SIZE_MULTIPLE or height % SIZE_MULTIPLE:
         raise argparse.ArgumentTypeError(f"width and height must be positive multiples of {SIZE_MULTIPLE}, got {text!r}")
+    if max(width, height) > MAX_EXPORT_SIDE:
+        raise argparse.ArgumentTypeError(f"width and height must be at most {MAX_EXPORT_SIDE} (writing larger "
+                                         f"fixed-size graphs outgrows this kind of machine's memory; --dynamic "
+                                         f"accepts any size), got {text!r}")
     return height, width
 
 

@@ -27,7 +27,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     video = kinds.add_parser("video", help="cut a video into shots with colour and extracted line art")
     video.add_argument("video", type=Path, metavar="IN", help="input video file (anything OpenCV reads)")
     video.add_argument("out", type=Path, metavar="OUT", help="new folder to write the shots into")
-    video.add_argument("--threshold", type=non_negative_float, default=0.35,
+    video.add_argument("--threshold", type=unit_interval, default=0.35,
                        help="colour-histogram distance (0-1) between neighbouring frames that cuts a shot (default 0.35)")
     video.add_argument("--min-length", type=positive_int, default=4, help="drop shots shorter than this (default 4)")
     video.add_argument("--max-length", type=positive_int, default=64,
@@ -38,6 +38,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     video.add_argument("--lines", choices=METHODS, default="xdog", help="line extraction method (default xdog)")
     video.add_argument("--binary", action="store_true", help="binarise the extracted line art")
     video.set_defaults(run=run_video)
+
+
+MAX_CEL_SIZE = 4096  # data moji/clipart --size
+MAX_VIDEO_SIDE = 4320  # data video --size (8K's shorter side)
+
+
+def unit_interval(text: str) -> float:
+    """argparse type: a number from 0 to 1."""
+    value = non_negative_float(text)
+    if value > 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
 
 
 def add_cel_shot_arguments(parser: argparse.ArgumentParser, item: str) -> None:
@@ -67,6 +79,11 @@ def run_cel_shots(args: argparse.Namespace) -> None:
         raise UserError(f"--split must be train or val, got {args.split!r}")
     if args.size < 16:
         raise UserError(f"--size must be at least 16 pixels, got {args.size}")
+    if args.size > MAX_CEL_SIZE:
+        raise UserError(f"--size must be at most {MAX_CEL_SIZE} pixels (a shot's frames are held in memory: "
+                        f"larger ones outgrow a machine like this), got {args.size}")
+    if args.frames < 2:
+        raise UserError(f"--frames must be at least 2 (a keyframe and a frame to colour), got {args.frames}")
     if args.motion > 10:
         raise UserError(f"--motion must be at most 10 (cels would leave the frame), got {args.motion}")
     keyframes = None
@@ -91,6 +108,8 @@ def run_video(args: argparse.Namespace) -> None:
 
     if args.min_length > args.max_length:
         raise UserError(f"--min-length {args.min_length} is larger than --max-length {args.max_length}")
+    if args.size is not None and args.size > MAX_VIDEO_SIDE:
+        raise UserError(f"--size must be at most {MAX_VIDEO_SIDE} pixels (8K's shorter side), got {args.size}")
     options = VideoOptions(
         threshold=args.threshold, min_length=args.min_length, max_length=args.max_length,
         stride=args.stride, size=args.size, lines=args.lines, binary=args.binary,

@@ -40,6 +40,8 @@ def test_moji_evaluation_layout(tmp_path):
         (["--split", "tran"], "--split must be train or val, got 'tran'"),
         (["--keyframes", "9"], "--keyframes: keyframe 9 is outside"),
         (["--size", "8"], "--size must be at least 16"),
+        (["--size", "20000"], "--size must be at most 4096 pixels"),
+        (["--frames", "1"], "--frames must be at least 2"),
     ],
 )
 def test_moji_bad_flags_exit_2_and_write_nothing(tmp_path, capsys, extra, message):

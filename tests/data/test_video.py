@@ -225,3 +225,16 @@ def test_video_without_frames_leaves_nothing(video, tmp_path, monkeypatch):
     with pytest.raises(UserError, match="no frames"):
         video_to_shots(video, tmp_path / "out")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("flags, message", [(["--threshold", "2"], "argument --threshold: must be between 0 and 1"),
+                                            (["--size", "20000"], "--size must be at most 4320 pixels")])
+def test_cli_meaningless_threshold_and_oversized_frames_are_refused(video, tmp_path, capsys, flags, message):
+    from lineart_color.cli import main
+
+    try:
+        code = main(["data", "video", str(video), str(tmp_path / "out"), *flags])
+    except SystemExit as stop:  # argparse's own flag errors
+        code = stop.code
+    assert code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

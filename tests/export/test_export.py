@@ -107,6 +107,7 @@ def _export_error(capsys, *argv):
 @pytest.mark.parametrize("flags, expected", [
     (["--size", "63"], "argument --size: width and height must be positive multiples of 8"),
     (["--size", "64x"], "argument --size: expected S or WxH"),
+    (["--size", "80000"], "argument --size: width and height must be at most 4096"),
     (["--size", "64", "--dynamic"], "argument --dynamic: not allowed with argument --size"),
 ])
 def test_bad_flags_exit_2_with_one_line(flags, expected, tmp_path, capsys):
