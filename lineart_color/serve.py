@@ -24,6 +24,9 @@ from lineart_color.cli import add_command, standalone_main
 from lineart_color.errors import UserError
 
 HOST = "127.0.0.1"  # a quick look, not a deployment: never listen beyond this machine
+# Host headers a request may carry (with the served port): a page on another site whose name
+# was rebound to 127.0.0.1 (DNS rebinding) sends its own name, and is refused.
+LOCAL_NAMES = ("127.0.0.1", "localhost", "[::1]")
 EXPORT_ROOT = Path(__file__).resolve().parent.parent / "export"
 WEB_ROOT = EXPORT_ROOT / "web"
 ISOLATION_HEADERS = {"Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp"}
@@ -84,6 +87,17 @@ class PageHandler(http.server.SimpleHTTPRequestHandler):
     def __init__(self, *args, table, **kwargs):
         self.table = table
         super().__init__(*args, **kwargs)
+
+    def send_head(self):
+        """Refuse foreign Host headers (403) and NUL bytes in the path (400) before any file is touched."""
+        allowed = {f"{name}:{self.server.server_port}" for name in LOCAL_NAMES}
+        if self.headers.get("Host", "").lower() not in allowed:
+            self.send_error(403, "Forbidden: this server answers only to 127.0.0.1, localhost or [::1] with its port")
+            return None
+        if "\x00" in urllib.parse.unquote(self.path):
+            self.send_error(400, "Bad request: a NUL byte in the path")
+            return None
+        return super().send_head()
 
     def translate_path(self, path: str) -> str:
         target = resolve(path, self.table)

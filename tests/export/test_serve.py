@@ -34,8 +34,9 @@ def test_nothing_outside_the_mapped_folders_is_reachable(bundle, path):
     assert target is None or WEB_ROOT in target.parents or not target.exists()
 
 
-def _get(url):
-    with urllib.request.urlopen(url, timeout=10) as response:
+def _get(url, host=None):
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
+    with urllib.request.urlopen(request, timeout=10) as response:
         return response.status, response.headers, response.read()
 
 
@@ -69,3 +70,23 @@ def test_bad_port_is_a_flag_error(bundle, capsys):
     with pytest.raises(SystemExit) as stop:
         main([str(bundle), "--port", "99999"])
     assert stop.value.code == 2 and "argument --port" in capsys.readouterr().err
+
+
+def test_foreign_hosts_and_nul_bytes_are_refused_without_a_traceback(bundle, capfd):
+    server = make_server(bundle, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_port
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for host in (f"localhost:{port}", f"[::1]:{port}"):
+            assert _get(base + "/", host)[0] == 200
+        for host in ("attacker.example", f"attacker.example:{port}", "127.0.0.1:1"):  # DNS rebinding, other ports
+            with pytest.raises(urllib.error.HTTPError, match="403"):
+                _get(base + "/model/manifest.json", host)
+        with pytest.raises(urllib.error.HTTPError, match="400"):
+            _get(base + "/model/%00manifest.json")
+        assert _get(base + "/")[0] == 200  # the server still answers
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "Traceback" not in capfd.readouterr().err
