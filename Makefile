@@ -32,7 +32,8 @@ $(CLIPART):
 
 clipart: $(CLIPART)
 
-demo: $(STAMP)
+# The page's npm packages too, so `lineart-color serve` works right after the demo.
+demo: $(STAMP) $(NPM_STAMP)
 	$(PY) -m lineart_color.demo
 
 test: $(STAMP) $(NPM_STAMP) $(CHROMIUM)
