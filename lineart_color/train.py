@@ -9,6 +9,7 @@ may raise the target). The loop itself is training/gan_trainer.py, importable fr
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -67,8 +68,22 @@ def _overrides(args: argparse.Namespace) -> list[tuple[str, str, str]]:
     return found
 
 
+def check_run_dir(run_dir: Path) -> None:
+    """Refuse a --run-dir that is a file or cannot be written, before any work starts."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise UserError(f"--run-dir {run_dir}: is a file, not a folder")
+    existing = run_dir.absolute()
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UserError(f"--run-dir {run_dir}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK):  # also false on a read-only filesystem, even for root
+        raise UserError(f"--run-dir {run_dir}: cannot write to {existing}")
+
+
 def resolve_config(args: argparse.Namespace) -> TrainConfig:
     """A new run: preset + flags. An existing run: its config.json, where only run.steps may change."""
+    check_run_dir(args.run_dir)
     saved = args.run_dir / "config.json"
     if saved.exists():
         config = TrainConfig.from_json(saved.read_text(), str(saved))

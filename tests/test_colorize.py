@@ -216,3 +216,24 @@ def test_max_pixels_lowers_and_raises_the_frame_limit(tmp_path, capsys):
     assert main(["colorize", str(shot), "--out", str(tmp_path / "a"), "--method", "nearest", "--max-pixels", "1319"]) == 2
     assert "44x30 is 1,320 pixels, above the limit of 1,319 a frame; --max-pixels raises it" in capsys.readouterr().err
     assert main(["colorize", str(shot), "--out", str(tmp_path / "b"), "--method", "nearest", "--max-pixels", "1320"]) == 0
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatch):
+    import errno
+
+    import lineart_color.data.images as images_module
+
+    shot = box_shot(tmp_path / "shot")
+    written = []
+
+    def fill_up(path, array):
+        if written:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        write_image(path, array)
+        written.append(path)
+
+    monkeypatch.setattr(images_module, "write_image", fill_up)  # colorize imports it when it runs
+    assert main(["colorize", str(shot), "--out", str(tmp_path / "out"), "--method", "nearest"]) == 2
+    error = capsys.readouterr().err.strip()  # progress lines, then the error
+    assert error.splitlines()[-1].endswith("writing --out failed (No space left on device); nothing was kept")
+    assert "Traceback" not in error and not (tmp_path / "out").exists() and not leftovers(tmp_path)

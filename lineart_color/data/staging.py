@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
@@ -32,6 +33,8 @@ def check_output_dir(out: str | os.PathLike, flag: str = "OUT") -> Path:
     return out
 
 
+# Faults of the disk under OUT (full, over quota, read-only, failing, file too large): one line, not a traceback.
+WRITE_FAULTS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EFBIG}
 PARTIAL = ".{name}.partial-{pid}-"  # a staging folder's name: OUT's name and the process that owns it
 
 
@@ -80,6 +83,11 @@ def staged_output_dir(out: str | os.PathLike, flag: str = "OUT") -> Iterator[Pat
     try:
         stage.chmod(0o777 & ~_umask())
         yield stage
+    except OSError as error:
+        shutil.rmtree(stage, ignore_errors=True)
+        if error.errno in WRITE_FAULTS:
+            raise UserError(f"{out}: writing {flag} failed ({error.strerror}); nothing was kept") from None
+        raise
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise

@@ -102,3 +102,12 @@ def test_init_from_must_name_a_model(tmp_path):
     (tmp_path / "run" / "generator.keras").write_bytes(b"")
     config = resolve_config(_args("--run-dir", str(tmp_path / "r"), "--init-from", str(tmp_path / "run")))
     assert config.model.init_from == str(tmp_path / "run")
+
+
+def test_a_run_dir_that_is_a_file_is_refused(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(UserError, match=re.escape("notes.txt: is a file, not a folder")):
+        resolve_config(_args("--run-dir", str(tmp_path / "notes.txt")))
+    with pytest.raises(UserError, match=re.escape("notes.txt is a file, not a folder")):
+        resolve_config(_args("--run-dir", str(tmp_path / "notes.txt" / "run")))
+    assert (tmp_path / "notes.txt").read_text() == "mine"
