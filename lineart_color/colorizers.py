@@ -29,6 +29,7 @@ from lineart_color.data.shots import Shot
 from lineart_color.progress import Progress
 
 MULTIPLE = 8  # the colour network needs H and W divisible by 8
+BATCH_PIXELS = 1024 * 1024  # a network call holds at most this many pixels (or one frame)
 
 
 class Colorizer(Protocol):
@@ -140,6 +141,13 @@ def pad_to_multiple(image: np.ndarray, multiple: int = MULTIPLE, pad_value: floa
     return np.pad(image, pad, constant_values=pad_value)
 
 
+def frames_per_call(batch_size: int, height: int, width: int) -> int:
+    """batch_size, lowered for large frames so a network call holds at most about BATCH_PIXELS
+    pixels (one frame at least): the networks' memory grows with pixels, the colour network's
+    attention faster (4 frames of 1024x1024 took 10 GB)."""
+    return max(1, min(batch_size, BATCH_PIXELS // max(1, height * width)))
+
+
 class FrameInputs:
     """One frame's inputs to the serving graph, padded: line [H, W, 1], its keyframes' colour and
     line art, and with a ShotMotion the classical prior warps to each keyframe [K, P, H, W, 3]."""
@@ -191,8 +199,9 @@ class NetworkColorizer:
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
         height, width = shot.size[1], shot.size[0]
         motion = shot_motion(shot) if self.priors else None
-        for start in range(0, len(names), self.batch_size):
-            batch = names[start : start + self.batch_size]
+        step = frames_per_call(self.batch_size, height, width)
+        for start in range(0, len(names), step):
+            batch = names[start : start + step]
             frames = [FrameInputs(shot, name, motion) for name in batch]
             colours = self.colour_batch(stack_inputs(frames))
             for name, colour in zip(batch, colours):

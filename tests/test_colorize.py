@@ -78,6 +78,23 @@ def test_network_colours_any_frame_size_and_keeps_keyframes(tmp_path, model_file
     np.testing.assert_array_equal(frames[0], read_image(shot / "color" / "0000.png"))
 
 
+def test_large_frames_go_to_the_network_fewer_at_a_time(tmp_path, model_files, monkeypatch):
+    from lineart_color import colorizers
+
+    assert colorizers.frames_per_call(4, 256, 256) == 4
+    assert colorizers.frames_per_call(4, 1024, 1024) == 1 and colorizers.frames_per_call(4, 1080, 1920) == 1
+    assert colorizers.frames_per_call(4, 512, 512) == 4 and colorizers.frames_per_call(4, 600, 600) == 2
+    monkeypatch.setattr(colorizers, "BATCH_PIXELS", 2 * 32 * 48)  # room for two 27x45 frames padded to 32x48
+    calls = []
+    colour_batch = colorizers.NetworkColorizer.colour_batch
+    monkeypatch.setattr(colorizers.NetworkColorizer, "colour_batch",
+                        lambda self, inputs: calls.append(len(inputs[0])) or colour_batch(self, inputs))
+    shot = box_shot(tmp_path / "shot", frames=6, keyframes=(0,), height=27, width=45)
+    assert main(["colorize", str(shot), "--out", str(tmp_path / "out"), "--method", "ctn",
+                 "--model", str(model_files / "ctn.keras"), "--batch-size", "4"]) == 0
+    assert calls == [2, 2, 1]
+
+
 @pytest.mark.slow
 def test_temporal_refinement_and_a_dataset_of_shots(tmp_path, model_files):
     dataset = tmp_path / "shots"
