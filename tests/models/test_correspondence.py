@@ -128,8 +128,25 @@ def test_the_choice_learns_a_correction_that_overrules_the_cost():
     assert float(ops.max(own_trust())) < 0.5
     correction = network.chooser.correction.trainable_weights  # only the correction learns
     optimizer = keras.optimizers.Adam(0.05)
-    for _ in range(40):
+    for _ in range(60):
         with tf.GradientTape() as tape:
             loss = -ops.mean(ops.log(own_trust()))
         optimizer.apply(tape.gradient(loss, correction), correction)
     assert float(ops.mean(own_trust())) > 0.9
+
+
+def test_untrained_with_the_flow_s_warps_it_colours_as_the_flow_colourer(tmp_path):
+    """The correction starts at zero, so before training the network is the flow colourer."""
+    from lineart_color.colorizers import FlowWarp, NetworkColorizer
+    from lineart_color.data import openmoji
+    from lineart_color.data.shots import read_shot
+
+    shot = openmoji.MojiShot.sample(openmoji.shot_rng(5, 0), openmoji.emoji_codes("val"), 5, 96, motion=2.0)
+    shot = read_shot(openmoji.write_moji_shot(tmp_path / "shot", shot, keyframes=[0, 4]))
+    network = CorrespondenceNetwork.from_preset("tiny").ensure_built()
+    names = list(shot.names[1:4])
+    ours = dict(NetworkColorizer(network, name="corr", priors=True).colour_frames(shot, names))
+    flow = dict(FlowWarp().colour_frames(shot, names))
+    for name in names:
+        same = np.all(np.abs(ours[name] - flow[name]) < 2 / 255, axis=-1)
+        assert same.mean() > 0.97, (name, same.mean())  # paint under lines is filled a little differently
