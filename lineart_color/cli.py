@@ -51,7 +51,11 @@ class Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
+_received: list[int] = []  # stop signals that arrived while a command ran
+
+
 def _raise_stopped(signum, frame):
+    _received.append(signum)
     raise Stopped(signum)
 
 
@@ -62,6 +66,7 @@ def stop_signals_interrupt():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    _received.clear()
     previous = {signum: signal.signal(signum, _raise_stopped) for signum in STOP_SIGNALS}
     try:
         yield
@@ -100,6 +105,14 @@ def run_guarded(command: Callable[[argparse.Namespace], None], args: argparse.Na
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception:
+        if not _received:
+            raise
+        # The signal's exception surfaced inside a C library (e.g. cairo rendering a drawing),
+        # which turned it into its own error; the clean-up has run all the same.
+        signum = _received[-1]
+        print(f"{prog}: stopped by {signal.Signals(signum).name}", file=sys.stderr)
+        return 128 + signum
     return 0
 
 

@@ -64,3 +64,20 @@ def test_sigterm_and_sighup_clean_up_as_ctrl_c_does(tmp_path, capsys, signum, co
     assert f"stopped by {signal.Signals(signum).name}" in capsys.readouterr().err
     assert not out.exists() and _leftovers(tmp_path) == []
     assert signal.getsignal(signum) == before  # the command's handler is gone again
+
+
+def test_a_signal_that_surfaces_as_a_library_s_own_error_still_stops_cleanly(tmp_path, capsys):
+    out = tmp_path / "out"
+
+    def command(args):
+        with staged_output_dir(out) as stage:
+            (stage / "half.png").write_bytes(b"x")
+            try:
+                os.kill(os.getpid(), signal.SIGHUP)
+                time.sleep(5)
+            except KeyboardInterrupt:  # as cairo does: its write callback fails, it raises its own error
+                raise OSError("cairo returned CAIRO_STATUS_WRITE_ERROR") from None
+
+    assert run_guarded(command, argparse.Namespace(), "prog") == 129
+    assert capsys.readouterr().err.strip() == "prog: stopped by SIGHUP"
+    assert not out.exists() and _leftovers(tmp_path) == []
