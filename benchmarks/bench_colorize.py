@@ -1,4 +1,4 @@
-"""Speed and peak memory of the colourers on in-between frames, at 256x256 and 1920x1080.
+"""Speed and peak memory of the colourers on in-between frames, at 256x256, 1024x1024 and 1920x1080.
 
     python benchmarks/bench_colorize.py [--methods flow corr] [--frames 12]
 
@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 
-SIZES = {"256x256": (256, 256), "1920x1080": (1920, 1080)}
+SIZES = {"256x256": (256, 256), "1024x1024": (1024, 1024), "1920x1080": (1920, 1080)}
 
 
 class InMemoryShot:

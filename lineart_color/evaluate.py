@@ -30,6 +30,7 @@ from lineart_color.cli import add_command, add_max_pixels, apply_max_pixels, sta
 from lineart_color.errors import UserError
 
 BASELINES = ("nearest", "bucket", "flow", "region-ceiling")
+PSNR_CAP = 100.0  # dB a perfect frame counts as in the mean (its own PSNR is infinite)
 
 
 @dataclass
@@ -47,7 +48,7 @@ class MethodScores:
             if name in shot.color_files:
                 continue
             truth, output = shot.truth(name), colours[name]
-            self.psnr.append(metrics.psnr(output, truth))
+            self.psnr.append(min(metrics.psnr(output, truth), PSNR_CAP))
             self.ssim.append(metrics.ssim(output, truth))
             right, painted = metrics.flat_accuracy_counts(output, truth, shot.line(name))
             self.right += right
@@ -59,7 +60,7 @@ class MethodScores:
         mean = lambda values: float(np.mean(values)) if len(values) else float("nan")
         return {
             "frames": len(self.psnr),
-            "psnr": mean(self.psnr),  # inf only when some frame is perfect
+            "psnr": mean(self.psnr),  # perfect frames count as PSNR_CAP, so one cannot make the mean inf
             "ssim": mean(self.ssim),
             "flat_accuracy": self.right / self.painted if self.painted else float("nan"),
             "flicker": float(np.nanmean(self.flicker)) if not np.all(np.isnan(self.flicker)) else float("nan"),
@@ -184,7 +185,11 @@ def run(args: argparse.Namespace) -> None:
         folder_of = (lambda shot: args.pred) if single else (lambda shot: args.pred / shot.path.name)
         for shot in shots:  # check every prediction file before scoring anything
             read_predictions(shot, folder_of(shot))
-        predictions[args.name or args.pred.name] = lambda shot: read_predictions(shot, folder_of(shot))
+        name = args.name or args.pred.name
+        if name in (*args.baseline, "truth"):
+            flag = "--name" if args.name else "PRED"
+            raise UserError(f"{flag}: {name!r} is also the name of a row of the table; give another with --name")
+        predictions[name] = lambda shot: read_predictions(shot, folder_of(shot))
     makers = {"nearest": colorizers.NearestKeyframe, "bucket": colorizers.PaintBucket, "flow": colorizers.FlowWarp,
               "region-ceiling": lambda: colorizers.OnPalette(colorizers.TruthColours(), "flat")}
     for baseline in dict.fromkeys(args.baseline):

@@ -27,7 +27,8 @@ def test_perfect_prediction_and_both_baselines(tmp_path, capsys):
     assert "perfect" in table and "nearest" in table and "bucket" in table
     scores = json.loads(report.read_text())
     assert scores["perfect"]["frames"] == 3  # 5 frames, 2 of them keyframes
-    assert scores["perfect"]["flat_accuracy"] == 1.0 and scores["perfect"]["psnr"] is None  # inf -> null
+    assert scores["perfect"]["flat_accuracy"] == 1.0 and scores["perfect"]["psnr"] == 100.0  # capped, not inf
+    assert scores["truth"]["psnr"] is None  # the truth's own row: inf -> null
     assert scores["perfect"]["flicker"] == pytest.approx(scores["truth"]["flicker"])
     assert scores["bucket"]["flat_accuracy"] == 1.0  # 3 px motion: the paint bucket finds every region
     assert 0.0 < scores["nearest"]["flat_accuracy"] < 1.0  # the copied boxes sit 3-6 px off
@@ -129,3 +130,22 @@ def test_a_full_disk_while_writing_json_is_one_line_and_leaves_nothing(tmp_path,
     assert main(["evaluate", str(shot), "--baseline", "nearest", "--json", str(tmp_path / "out" / "s.json")]) == 2
     assert "No space left on device" in capsys.readouterr().err
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_one_perfect_frame_does_not_make_the_mean_psnr_infinite(tmp_path):
+    shot = box_shot(tmp_path / "shot", frames=4, keyframes=(0, 3))
+    pred = copy_truth(shot, tmp_path / "pred")
+    truth = np.asarray(__import__("PIL.Image").Image.open(pred / "0002.png"), np.float32) / 255
+    write_image(pred / "0002.png", np.clip(truth + 0.1, 0, 1))  # frame 1 stays perfect
+    report = tmp_path / "s.json"
+    assert main(["evaluate", str(shot), str(pred), "--json", str(report)]) == 0
+    psnr = json.loads(report.read_text())["pred"]["psnr"]
+    assert 50.0 < psnr < 70.0  # the mean of 100 dB and about 20-30 dB
+
+
+@pytest.mark.parametrize("pred_name, flags", [("flow", ["--baseline", "flow"]), ("mine", ["--name", "nearest", "--baseline", "nearest"])])
+def test_a_pred_named_like_a_baseline_is_refused(tmp_path, capsys, pred_name, flags):
+    shot = box_shot(tmp_path / "shot", frames=3, keyframes=(0, 2))
+    pred = copy_truth(shot, tmp_path / pred_name)
+    assert main(["evaluate", str(shot), str(pred), *flags]) == 2
+    assert "is also the name of a row of the table" in capsys.readouterr().err
