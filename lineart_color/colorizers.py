@@ -51,8 +51,10 @@ def colorize_shot(shot: Shot, colorizer: Colorizer, progress: Progress | None = 
 
 
 def keyframe_pairs(shot: Shot, name: str) -> list[tuple[np.ndarray, np.ndarray]]:
-    """[(line, colour)] of the frame's nearest keyframes."""
-    return [(shot.line(key), shot.color(key)) for key in shot.nearest_keyframes(name)]
+    """[(line, colour)] of the frame's nearest keyframes, the nearer in time first (the earlier on a tie)."""
+    position = shot.names.index(name)
+    keys = sorted(shot.nearest_keyframes(name), key=lambda key: abs(shot.names.index(key) - position))
+    return [(shot.line(key), shot.color(key)) for key in keys]
 
 
 class NearestKeyframe:

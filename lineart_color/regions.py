@@ -120,7 +120,8 @@ def paint_bucket(line: np.ndarray, keyframes: Sequence[tuple[np.ndarray, np.ndar
     """Colour a frame's line art from keyframes [(line, colour), ...] region by region.
 
     Each target region takes the median colour of its best-matching region over all
-    keyframes; line pixels take the nearest keyframe's line colour (their median).
+    keyframes (the earlier one on a tie); line pixels take the first keyframe's line colour
+    (their median). Callers put the nearest keyframe first.
     """
     if not keyframes:
         raise ValueError("paint_bucket needs at least one keyframe")

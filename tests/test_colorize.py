@@ -254,3 +254,19 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatc
     error = capsys.readouterr().err.strip()  # progress lines, then the error
     assert error.splitlines()[-1].endswith("writing --out failed (No space left on device); nothing was kept")
     assert "Traceback" not in error and not (tmp_path / "out").exists() and not leftovers(tmp_path)
+
+
+def test_the_bucket_takes_line_colour_from_the_nearer_keyframe(tmp_path):
+    from lineart_color.colorizers import PaintBucket
+    from lineart_color.data.shots import read_shot
+
+    shot_path = box_shot(tmp_path / "shot", frames=5, keyframes=(0, 4))
+    later = read_image(shot_path / "color" / "0004.png")
+    lines = read_image(shot_path / "line" / "0004.png", "L") < 0.5
+    later[lines] = (0.1, 0.1, 0.8)  # the later keyframe's lines are inked blue
+    write_image(shot_path / "color" / "0004.png", later)
+    shot = read_shot(shot_path)
+    colours = dict(PaintBucket().colour_frames(shot, ["0001", "0003"]))
+    near_first, near_last = (read_image(shot_path / "line" / f"{n}.png", "L") < 0.5 for n in ("0001", "0003"))
+    assert np.all(colours["0003"][near_last][:, 2] > 0.7)  # nearer the blue-inked keyframe
+    assert np.all(colours["0001"][near_first][:, 2] < 0.3)  # nearer the first one
