@@ -261,6 +261,8 @@ class GANTrainer:
         summaries.write_image_grid(writer, step, self.task.sample_rows(local, outputs))
 
     def finish(self) -> None:
-        """Loss plot and the generator as a standalone .keras file."""
+        """Loss plot and the generator as a standalone .keras file (float32, whatever the training precision)."""
+        from lineart_color.model_files import save_network
+
         summaries.plot_losses(self.history.read(), self.run_dir / "losses.png")
-        self.generator.save(self.run_dir / "generator.keras")
+        save_network(self.generator, self.run_dir / "generator.keras")

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from lineart_color.errors import UserError
+from lineart_color.model_files import load_network
 from lineart_color.train import main as train_main
 from lineart_color.training.config import PRESETS
 from lineart_color.training.ctn_task import CTNTask
@@ -142,6 +143,14 @@ def test_mixed_precision_and_xla_steps_train(tmp_path, precision, jit):
         assert all(np.isfinite(v) for step in values for v in step.values())
         assert all(not np.array_equal(a, b) for a, b in zip(before, _weights(trainer.generator)))
         assert trainer.generator(trainer.task.split(batch)[0])["color"].dtype == "float32"
+        trainer.finish()  # the saved network is float32: mixed precision stays a training-time choice
+        saved = load_network(tmp_path / "generator.keras", "ctn")  # loads in float32 under any global policy
+        assert saved.dtype_policy.name == "float32"
+        assert {layer.dtype_policy.name for layer in saved._flatten_layers()} == {"float32"}
+        inputs = trainer.task.split(batch)[0]
+        # the same weights; the trainer's copy rounds activations to 16 bits on the way
+        difference = np.abs(np.asarray(saved(inputs)["color"]) - np.asarray(trainer.generator(inputs)["color"]))
+        assert difference.mean() < 0.01 and difference.max() < 0.2
     finally:
         keras.mixed_precision.set_global_policy("float32")
 
