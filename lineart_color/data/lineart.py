@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 METHODS = ("xdog", "highpass")
+LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601 weights of R, G, B, as PIL's "L" conversion: every grey here
 
 
 def to_grey(image: np.ndarray) -> np.ndarray:
@@ -21,7 +22,7 @@ def to_grey(image: np.ndarray) -> np.ndarray:
         return image
     if image.ndim != 3 or image.shape[-1] != 3:
         raise ValueError(f"expected [H, W] or [H, W, 3], got shape {image.shape}")
-    return image @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    return image @ np.array(LUMA, dtype=np.float32)
 
 
 def _blur(grey: np.ndarray, sigma: float) -> np.ndarray:

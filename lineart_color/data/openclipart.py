@@ -48,6 +48,7 @@ import cv2
 import numpy as np
 
 from lineart_color.data import openmoji
+from lineart_color.data.lineart import LUMA, to_grey
 from lineart_color.data.openmoji import CelImage
 from lineart_color.errors import UserError
 from lineart_color.progress import Progress
@@ -79,7 +80,6 @@ SAME_LINE_ART = 0.1
 _SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 ElementTree.register_namespace("", _SVG_NAMESPACE)
 ElementTree.register_namespace("xlink", "http://www.w3.org/1999/xlink")
-_LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # as openmoji.render_cel
 _UNITS = {"": 1.0, "px": 1.0, "pt": 4.0 / 3.0, "pc": 16.0, "mm": 96.0 / 25.4, "cm": 96.0 / 2.54, "in": 96.0}
 _LENGTH = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zA-Z]*)\s*$")
 _PAINT_DECLARATION = re.compile(r"(?<![\w-])(fill|stroke|color)(\s*:\s*)([^;}]*)")
@@ -398,7 +398,7 @@ def _cel_image(root: ElementTree.Element, view, pixels: int) -> CelImage:
     view = (view[0], view[1], view[2], view[2])
     whole = _render_premultiplied(_framed(root, page, view, pixels), pixels)
     line = _render_premultiplied(_framed(_line_layer(root), page, view, pixels), pixels)
-    return CelImage(whole, np.stack([line[..., :3] @ _LUMA, line[..., 3]], axis=-1))
+    return CelImage(whole, np.stack([to_grey(line[..., :3]), line[..., 3]], axis=-1))
 
 
 def _render_premultiplied(svg: bytes, pixels: int) -> np.ndarray:
@@ -514,7 +514,7 @@ def _line_paint(name: str, value: str, color: str, opacity: float) -> str:
 
 def _is_ink(red: float, green: float, blue: float) -> bool:
     """Near-black and nearly grey: drawn as line art, not paint (dark saturated colours are paint)."""
-    luma = 0.299 * red + 0.587 * green + 0.114 * blue
+    luma = float(np.dot(LUMA, (red, green, blue)))
     return luma < INK_LUMA and max(red, green, blue) - min(red, green, blue) < INK_CHROMA
 
 

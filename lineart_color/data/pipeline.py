@@ -24,6 +24,7 @@ import tensorflow as tf
 
 from lineart_color.data import openmoji
 from lineart_color.data.distance import DEFAULT_REACH, distance_field
+from lineart_color.data.lineart import LUMA
 from lineart_color.data.shots import list_dataset, read_shot
 from lineart_color.errors import UserError
 
@@ -87,8 +88,8 @@ def decode_frame(data: tf.Tensor) -> tf.Tensor:
 
 
 def to_grey(rgb: tf.Tensor) -> tf.Tensor:
-    """[..., 3] -> [..., 1] with the same BT.601 weights as PIL's 'L' conversion."""
-    return tf.reduce_sum(rgb * tf.constant([0.299, 0.587, 0.114]), axis=-1, keepdims=True)
+    """[..., 3] -> [..., 1] with the BT.601 weights (lineart.LUMA), as PIL's "L" conversion."""
+    return tf.reduce_sum(rgb * tf.constant(LUMA), axis=-1, keepdims=True)
 
 
 # -- augmentation and distance fields, shared by every source ------------------------
