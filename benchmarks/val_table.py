@@ -1,7 +1,10 @@
 """The README's quality table: every colourer and every floor on every val set, side by side.
 
     python benchmarks/val_table.py runs/val_moji runs/val_moji3 runs/val_clipart \\
-        --methods corr ctn ctn+snap --json benchmarks/figures/val_table.json
+        --methods ctn ctn+snap --json benchmarks/figures/val_table.json
+    python benchmarks/val_table.py runs/val_moji runs/val_moji3 runs/val_clipart \\
+        --methods corr --floors --model benchmarks/work/correspondence_small_wip.keras \\
+        --json benchmarks/figures/val_table.json --update
 
 Each SET is a dataset in the evaluation layout (truth/ for every frame, keyframes in color/),
 e.g. from `lineart-color data moji SET --split val --keyframes 0,-1`. Methods are colorize's
@@ -67,6 +70,8 @@ def main() -> None:
     parser.add_argument("--floors", nargs="*", default=list(FLOORS), choices=FLOORS)
     parser.add_argument("--model", default=None, help="the network for the network methods (default: the bundled one)")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--update", action="store_true",
+                        help="keep the other methods' figures already in --json (a network method with its own --model)")
     args = parser.parse_args()
     from lineart_color.quiet import import_tensorflow
 
@@ -76,6 +81,9 @@ def main() -> None:
         everything[folder.name] = score_set(folder, args.methods, args.floors, args.model)
         print(markdown(folder.name, everything[folder.name]) + "\n", flush=True)
     if args.json:
+        if args.update and args.json.exists():
+            kept = json.loads(args.json.read_text())
+            everything = {name: {**kept.get(name, {}), **rows} for name, rows in {**kept, **everything}.items()}
         args.json.write_text(json.dumps(everything, indent=2, sort_keys=True) + "\n")
 
 
