@@ -12,6 +12,8 @@ OUT/manifest.json  model kind, presets, input size, value ranges, versions, bund
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
 import subprocess
 import sys
@@ -45,6 +47,20 @@ def parse_size(text: str) -> tuple[int, int]:
                                          f"fixed-size graphs outgrows this kind of machine's memory; --dynamic "
                                          f"accepts any size), got {text!r}")
     return height, width
+
+
+@contextlib.contextmanager
+def disk_faults_as_os_errors():
+    """TensorFlow reports a full disk as its own RESOURCE_EXHAUSTED error; make it the OSError it
+    is, so the staged OUT reports it in one line and keeps nothing (data.staging.WRITE_FAULTS)."""
+    import tensorflow as tf
+
+    try:
+        yield
+    except tf.errors.ResourceExhaustedError as error:
+        if "No space left on device" not in str(error):
+            raise
+        raise OSError(errno.ENOSPC, "No space left on device") from None
 
 
 def write_saved_model(colorize_fn, size: tuple[int, int] | None, path: Path) -> None:
@@ -151,7 +167,8 @@ def export(model: Path, out: Path, temporal: Path | None = None, size: tuple[int
     temporal_network = None if temporal is None else load_network(temporal, "tcn", "--temporal")
     with staged_output_dir(out, "--out") as stage:
         print("writing the SavedModel", file=sys.stderr)
-        write_saved_model(make_colorize_fn(color_network, temporal_network), size, stage / SAVED_MODEL_DIR)
+        with disk_faults_as_os_errors():
+            write_saved_model(make_colorize_fn(color_network, temporal_network), size, stage / SAVED_MODEL_DIR)
         print("converting it to TF.js", file=sys.stderr)
         convert_to_tfjs(stage / SAVED_MODEL_DIR, stage / TFJS_DIR, float16)
         manifest = make_manifest(color_network, temporal_network, size, float16, stage)

@@ -270,3 +270,11 @@ def test_the_bucket_takes_line_colour_from_the_nearer_keyframe(tmp_path):
     near_first, near_last = (read_image(shot_path / "line" / f"{n}.png", "L") < 0.5 for n in ("0001", "0003"))
     assert np.all(colours["0003"][near_last][:, 2] > 0.7)  # nearer the blue-inked keyframe
     assert np.all(colours["0001"][near_first][:, 2] < 0.3)  # nearer the first one
+
+
+def test_help_promises_only_what_ships(capsys):
+    with pytest.raises(SystemExit):
+        main(["colorize", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "trained (none ships)" in text  # --temporal: no temporal network is bundled
+    assert "default: flow, the best on val" in text

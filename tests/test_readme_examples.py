@@ -53,3 +53,11 @@ def test_a_new_user_s_first_commands_run_as_written(tmp_path, monkeypatch):
     colour = [words for words in readme_commands() if words[:2] == ["colorize", "shots/val/shot_0003"]]
     assert main(colour[0]) == 0
     assert sorted(path.name for path in Path("coloured/shot_0003").iterdir())[:2] == ["0000.png", "0001.png"]
+
+
+def test_make_demo_installs_what_serve_needs():
+    """`serve` maps export/node_modules: the demo's make target installs the page's packages."""
+    makefile = (README.parent / "Makefile").read_text()
+    demo = next(line for line in makefile.splitlines() if line.startswith("demo:"))
+    assert "$(NPM_STAMP)" in demo.split(":", 1)[1]
+    assert "npm ci --prefix export" in makefile.split("$(NPM_STAMP):", 1)[1].split("\n\n", 1)[0]

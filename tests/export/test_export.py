@@ -150,3 +150,19 @@ def test_export_and_serve_are_lineart_color_subcommands(tmp_path, capsys):
     assert stop.value.code == 2 and "lineart-color export: error: argument --size" in capsys.readouterr().err
     assert cli_main(["serve", str(tmp_path)]) == 2
     assert capsys.readouterr().err.startswith(f"lineart-color: error: {tmp_path}: DIR: no manifest.json")
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(networks, tmp_path, capsys, monkeypatch):
+    import tensorflow as tf
+
+    import lineart_color.export as export_module
+
+    def disk_full(colorize_fn, size, path):
+        path.mkdir(parents=True)
+        (path / "saved_model.pb").write_bytes(b"half")
+        raise tf.errors.ResourceExhaustedError(None, None, f"{path}/variables; No space left on device")
+
+    monkeypatch.setattr(export_module, "write_saved_model", disk_full)
+    code, line = _export_error(capsys, "--model", networks["ctn_run"], "--out", tmp_path / "out")
+    assert code == 2 and line.endswith("writing --out failed (No space left on device); nothing was kept")
+    assert not (tmp_path / "out").exists() and not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
