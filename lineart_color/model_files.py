@@ -6,6 +6,7 @@ one was trained); lineart_color/weights/MODEL_CARD.md says how each was made.
 
 from __future__ import annotations
 
+import contextlib
 import zipfile
 from pathlib import Path
 
@@ -63,15 +64,12 @@ def load_network(path: str | Path | None, kind: str | tuple[str, ...], flag: str
     file = model_file(path, kinds[0], flag)
     if not zipfile.is_zipfile(file):  # Keras would report a foreign file as "not found"
         raise UserError(f"{file}: not a loadable Keras model file (a .keras file is a zip archive; this is not)")
-    previous = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy("float32")  # inner layers take the global policy as they are built
     try:
-        model = keras.saving.load_model(file, compile=False)
+        with float32_policy():
+            model = keras.saving.load_model(file, compile=False)
     except Exception as error:  # Keras raises many types for foreign or damaged files
         reason = str(error).splitlines()[0][:160] if str(error) else type(error).__name__
         raise UserError(f"{file}: not a loadable Keras model file ({reason})") from None
-    finally:
-        keras.mixed_precision.set_global_policy(previous)
     if not isinstance(model, tuple(_model_class(k) for k in kinds)):
         wanted = " or ".join(KIND_NAMES[k] for k in kinds)
         raise UserError(f"{file}: holds a {type(model).__name__}, but {flag} needs a {wanted}")
@@ -84,18 +82,25 @@ def float32_copy(model):
     Mixed precision is a training-time choice: a saved network computes in float32, so its
     inputs are not rounded to bfloat16 and an export carries no casts TF.js cannot run.
     """
-    import keras
-
     if model.dtype_policy.name == "float32":
         return model
-    previous = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy("float32")  # inner layers take the global policy when built
-    try:
+    with float32_policy():
         copy = type(model).from_config({**model.get_config(), "dtype": "float32"}).ensure_built()
-    finally:
-        keras.mixed_precision.set_global_policy(previous)
     copy.set_weights(model.get_weights())
     return copy
+
+
+@contextlib.contextmanager
+def float32_policy():
+    """Keras's global dtype policy float32 for a while: inner layers take the global policy as they are built."""
+    import keras
+
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("float32")
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
 
 
 def save_network(model, path) -> None:

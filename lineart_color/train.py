@@ -72,9 +72,9 @@ def check_run_dir(run_dir: Path) -> None:
     """Refuse a --run-dir that is a file or cannot be written, before any work starts."""
     if run_dir.exists() and not run_dir.is_dir():
         raise UserError(f"--run-dir {run_dir}: is a file, not a folder")
-    existing = run_dir.absolute()
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
+    from lineart_color.data.staging import nearest_existing
+
+    existing = nearest_existing(run_dir)
     if not existing.is_dir():
         raise UserError(f"--run-dir {run_dir}: {existing} is a file, not a folder")
     if not os.access(existing, os.W_OK):  # also false on a read-only filesystem, even for root

@@ -23,9 +23,7 @@ def check_output_dir(out: str | os.PathLike, flag: str = "OUT") -> Path:
         raise UserError(f"{out}: {flag} is a symbolic link; give the folder itself")
     if out.is_dir() and any(out.iterdir()):
         raise UserError(f"{out}: {flag} already exists and is not empty; choose a new folder")
-    ancestor = out.absolute().parent
-    while not ancestor.exists() and ancestor != ancestor.parent:
-        ancestor = ancestor.parent
+    ancestor = nearest_existing(out.absolute().parent)
     if not ancestor.is_dir():
         raise UserError(f"{out}: {flag}'s parent {ancestor} is a file, not a folder")
     if not os.access(ancestor, os.W_OK):
@@ -35,7 +33,15 @@ def check_output_dir(out: str | os.PathLike, flag: str = "OUT") -> Path:
 
 # Faults of the disk under OUT (full, over quota, read-only, failing, file too large): one line, not a traceback.
 WRITE_FAULTS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EFBIG}
-PARTIAL = ".{name}.partial-{pid}-"  # a staging folder's name: OUT's name and the process that owns it
+PARTIAL = ".{name}.partial-{pid}-"
+
+
+def nearest_existing(path: Path) -> Path:
+    """path, or its nearest ancestor that exists: where a folder that is missing would be made."""
+    path = path.absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path  # a staging folder's name: OUT's name and the process that owns it
 
 
 def _owner_alive(pid: int) -> bool:
