@@ -31,7 +31,16 @@ def psnr(output: np.ndarray, truth: np.ndarray) -> float:
 
 
 def ssim(output: np.ndarray, truth: np.ndarray, sigma: float = 1.5) -> float:
-    """Structural similarity (Wang et al. 2004): Gaussian window, sigma 1.5, mean over pixels and channels."""
+    """Structural similarity (Wang et al. 2004): Gaussian window, sigma 1.5, mean over pixels and channels.
+
+    The mean covers the whole frame (the window reflected at the edges); scikit-image's
+    structural_similarity computes the same map but averages it without a 5 px border.
+    """
+    return float(ssim_map(output, truth, sigma).mean())
+
+
+def ssim_map(output: np.ndarray, truth: np.ndarray, sigma: float = 1.5) -> np.ndarray:
+    """The SSIM index at every pixel and channel."""
     x, y = np.asarray(output, np.float64), np.asarray(truth, np.float64)
     if x.shape != y.shape:
         raise ValueError(f"shapes differ: {x.shape} and {y.shape}")
@@ -42,8 +51,7 @@ def ssim(output: np.ndarray, truth: np.ndarray, sigma: float = 1.5) -> float:
     var_x = blur(x * x) - mu_x**2
     var_y = blur(y * y) - mu_y**2
     cov = blur(x * y) - mu_x * mu_y
-    index = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
-    return float(index.mean())
+    return ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
 
 
 def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:

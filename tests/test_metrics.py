@@ -61,3 +61,30 @@ def test_flat_accuracy_counts_painted_pixels_only():
     assert metrics.flat_accuracy_counts(output, truth, line) == (18, 36)
     assert metrics.flat_accuracy(output, truth, line) == pytest.approx(0.5)
     assert np.isnan(metrics.flat_accuracy(output, np.ones((12, 12, 3)), line))  # all paper
+
+
+def test_ssim_matches_scikit_image_s_gaussian_ssim():
+    """Pinned to the reference implementation (Wang et al.'s settings: Gaussian sigma 1.5, population covariance)."""
+    from skimage.metrics import structural_similarity
+
+    rng = np.random.default_rng(3)
+    truth = rng.random((40, 56, 3))
+    for noise in (0.02, 0.1, 0.3):
+        output = np.clip(truth + rng.normal(0, noise, truth.shape), 0, 1)
+        reference, reference_map = structural_similarity(output, truth, channel_axis=-1, gaussian_weights=True,
+                                                         sigma=1.5, use_sample_covariance=False, data_range=1.0,
+                                                         full=True)
+        ours = metrics.ssim_map(output, truth)
+        # the same index at every pixel; scikit-image averages without a 5 px border, we average it all
+        np.testing.assert_allclose(ours[5:-5, 5:-5], reference_map[5:-5, 5:-5], atol=1e-6)
+        assert ours[5:-5, 5:-5].mean() == pytest.approx(reference, abs=1e-6)
+        assert metrics.ssim(output, truth) == pytest.approx(ours.mean())
+
+
+def test_lab_and_delta_e_match_scikit_image():
+    from skimage.color import deltaE_cie76, rgb2lab
+
+    rng = np.random.default_rng(4)
+    a, b = rng.random((16, 16, 3)), rng.random((16, 16, 3))
+    np.testing.assert_allclose(metrics.rgb_to_lab(a), rgb2lab(a), atol=0.05)
+    np.testing.assert_allclose(metrics.delta_e(a, b), deltaE_cie76(rgb2lab(a), rgb2lab(b)), atol=0.1)
