@@ -105,6 +105,17 @@ def test_temporal_refinement_and_a_dataset_of_shots(tmp_path, model_files):
                  "--model", str(model_files / "ctn.keras"), "--temporal", str(model_files / "tcn.keras")]) == 0
     assert written(out / "a") == ["0000.png", "0001.png", "0002.png"]
     assert read_image(out / "b" / "0003.png").shape == (24, 48, 3)
+    # each written frame is the serving graph of both networks on that frame's inputs (keyframe 1 twice)
+    from lineart_color.colorizers import FrameInputs, stack_inputs
+    from lineart_color.data.shots import read_shot
+    from lineart_color.model_files import load_network
+    from lineart_color.serving_graph import OUTPUT_NAME, make_colorize_fn
+
+    graph = make_colorize_fn(load_network(model_files / "ctn.keras", "ctn"), load_network(model_files / "tcn.keras", "tcn"))
+    for shot_name, frame, size in (("b", "0003", (24, 48)), ("a", "0001", (32, 48))):
+        inputs = stack_inputs([FrameInputs(read_shot(dataset / shot_name), frame)])
+        expected = np.clip(np.asarray(graph(*inputs)[OUTPUT_NAME])[0, : size[0], : size[1]], 0, 1)
+        np.testing.assert_allclose(read_image(out / shot_name / f"{frame}.png"), expected, atol=1 / 255 + 1e-6)
 
 
 def test_the_network_sees_the_nearest_keyframe_before_and_after(tmp_path):
