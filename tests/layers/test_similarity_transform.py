@@ -51,8 +51,12 @@ def test_layer_chunked_equals_unchunked_and_duplicate_references_change_nothing(
     assert one.shape == (2, 3, 5, 6)
     doubled = chunked([target, np.repeat(ref_distance, 2, axis=1), np.repeat(ref_color, 2, axis=1)])
     np.testing.assert_allclose(np.asarray(doubled), one, atol=1e-5)
-    config = chunked.get_config()
-    assert SimilarityColorTransform.from_config(config).get_config() == config
+    # a clone from the config behaves the same: key_dim, value_dim and chunk_size all survive
+    clone = SimilarityColorTransform.from_config(chunked.get_config())
+    clone([target, ref_distance, ref_color])
+    clone.set_weights(chunked.get_weights())
+    assert (clone.key_dim, clone.value_dim, clone.chunk_size) == (4, 5, 4)
+    np.testing.assert_allclose(np.asarray(clone([target, ref_distance, ref_color])), one, atol=1e-6)
 
 
 def test_layer_traces_with_unknown_batch_size_and_frame_size():
