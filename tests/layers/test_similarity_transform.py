@@ -35,6 +35,17 @@ def test_softmax_runs_over_all_references_jointly():
     assert float(confidence[0, 0, 0]) == pytest.approx(1.0, abs=1e-6)
 
 
+def test_each_query_s_softmax_runs_over_the_keys_not_the_queries():
+    # Three queries: two want key 0, one wants key 2. Normalising over the queries instead of the
+    # keys would split key 0's weight between the two queries that want it.
+    query = np.array([[[10.0, 0.0], [10.0, 0.0], [0.0, 10.0]]], np.float32)
+    keys = np.array([[[10.0, 0.0], [-10.0, 0.0], [0.0, 10.0]]], np.float32)
+    values = np.array([[[1.0], [5.0], [3.0]]], np.float32)
+    out, confidence = chunked_attention(query, keys, values, 2)
+    np.testing.assert_allclose(np.asarray(out)[0, :, 0], [1.0, 1.0, 3.0], atol=1e-5)
+    np.testing.assert_allclose(np.asarray(confidence)[0, :, 0], [1.0, 1.0, 1.0], atol=1e-5)
+
+
 def _features(seed, *shape):
     return np.random.default_rng(seed).normal(size=shape).astype(np.float32)
 
