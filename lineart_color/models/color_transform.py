@@ -21,7 +21,7 @@ parameters, and the decoder upsamples back to full size.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import keras
 from keras import ops
@@ -76,12 +76,19 @@ def _split_refs(x, batch, refs):
 
 @keras.saving.register_keras_serializable(package="lineart_color")
 class ColorTransformNetwork(keras.Model):
-    def __init__(self, preset: str = "small", chunk_size: int = 4096, **kwargs):
+    def __init__(self, preset: str = "small", chunk_size: int = 4096, encoder_widths=None, blocks=None,
+                 style_dim=None, embedder_widths=None, key_dim=None, value_dim=None, **kwargs):
+        """`preset` names a starting point; any of the other sizes given replace its values. The
+        config stores every resolved size, so a saved network does not change when PRESETS does
+        (files that hold only a preset name load from today's table)."""
         super().__init__(**kwargs)
         if preset not in PRESETS:
             raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
-        self.preset, self.chunk_size = preset, chunk_size
-        spec = PRESETS[preset]
+        given = {"encoder_widths": encoder_widths, "blocks": blocks, "style_dim": style_dim,
+                 "embedder_widths": embedder_widths, "key_dim": key_dim, "value_dim": value_dim}
+        spec = replace(PRESETS[preset], **{name: value for name, value in given.items() if value is not None})
+        spec = replace(spec, encoder_widths=tuple(spec.encoder_widths), embedder_widths=tuple(spec.embedder_widths))
+        self.preset, self.chunk_size, self.resolved = preset, chunk_size, spec
         width = spec.encoder_widths[-1]
         self.line_encoder = Encoder(spec.encoder_widths, name="line_encoder")
         self.distance_encoder = Encoder(spec.encoder_widths, name="distance_encoder")
@@ -141,11 +148,12 @@ class ColorTransformNetwork(keras.Model):
         self.ensure_built()
 
     def get_config(self):
-        return {**super().get_config(), "preset": self.preset, "chunk_size": self.chunk_size}
+        return {**super().get_config(), "preset": self.preset, "chunk_size": self.chunk_size, **self.spec}
 
     @property
     def spec(self) -> dict:
-        return asdict(PRESETS[self.preset])
+        """The resolved sizes (the preset's, with any given ones in their place)."""
+        return asdict(self.resolved)
 
 
 def dummy_inputs(batch: int, height: int, width: int, refs: int, seed: int | None = None) -> dict:

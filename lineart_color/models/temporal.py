@@ -35,12 +35,15 @@ PRESETS = {"paper": TCNPreset((64, 128, 256)), "small": TCNPreset((32, 64, 128))
 
 @keras.saving.register_keras_serializable(package="lineart_color")
 class TemporalConstraintNetwork(keras.Model):
-    def __init__(self, preset: str = "small", **kwargs):
+    def __init__(self, preset: str = "small", widths=None, dilations=None, **kwargs):
+        """`preset` names a starting point; widths and dilations given replace its values. The
+        config stores the resolved ones, so a saved network does not change when PRESETS does."""
         super().__init__(**kwargs)
         if preset not in PRESETS:
             raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
-        self.preset = preset
         spec = PRESETS[preset]
+        spec = TCNPreset(tuple(widths or spec.widths), tuple(dilations or spec.dilations))
+        self.preset, self.resolved = preset, spec
         w0, w1, w2 = spec.widths
         self.stem = GatedConv(w0, 5, name="stem")
         self.down_1 = GatedConv(w1, 3, strides=2, name="down_1")
@@ -78,4 +81,5 @@ class TemporalConstraintNetwork(keras.Model):
         self.ensure_built()
 
     def get_config(self):
-        return {**super().get_config(), "preset": self.preset}
+        return {**super().get_config(), "preset": self.preset, "widths": self.resolved.widths,
+                "dilations": self.resolved.dilations}

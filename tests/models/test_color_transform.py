@@ -60,3 +60,27 @@ def test_the_bundled_network_computes_in_float32_throughout():
 
     network = load_network(None, "ctn")
     assert {layer.dtype_policy.name for layer in network._flatten_layers()} == {"float32"}
+
+
+def test_a_saved_network_keeps_its_sizes_when_the_preset_table_changes(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    import lineart_color.models.color_transform as ctn_module
+
+    network = ColorTransformNetwork("small", blocks=2, key_dim=16).ensure_built()  # sizes beside the preset
+    config = network.get_config()
+    assert config["blocks"] == 2 and config["key_dim"] == 16 and config["encoder_widths"] == (32, 64, 128)
+    network.save(tmp_path / "ctn.keras")
+    # a later version makes "small" wider: the saved network must not change with it
+    monkeypatch.setitem(ctn_module.PRESETS, "small", replace(PRESETS["small"], encoder_widths=(8, 16, 32), blocks=6))
+    reloaded = keras.saving.load_model(tmp_path / "ctn.keras")
+    assert reloaded.spec == network.spec and len(reloaded.blocks) == 2
+    inputs = dummy_inputs(1, 16, 24, 2, seed=5)
+    np.testing.assert_allclose(np.asarray(reloaded(inputs)["color"]), np.asarray(network(inputs)["color"]), atol=1e-6)
+
+
+def test_a_file_that_holds_only_a_preset_name_still_loads():
+    old = {"name": "color_transform_network", "trainable": True, "dtype": "float32", "preset": "small",
+           "chunk_size": 4096}  # the bundled file's config before sizes were stored
+    network = ColorTransformNetwork.from_config(old)
+    assert network.spec == {**PRESETS["small"].__dict__}

@@ -51,3 +51,15 @@ def test_temporal_discriminator_shapes_and_config():
     logits = model([np.zeros((2, 3, 16, 32, 1), np.float32), np.zeros((2, 3, 16, 32, 3), np.float32)])
     assert logits.shape == (2, 3, 4, 8, 1)
     assert TemporalPatchDiscriminator.from_config(model.get_config()).widths == (8, 16)
+
+
+def test_a_saved_network_keeps_its_sizes_when_the_preset_table_changes(tmp_path, monkeypatch):
+    import lineart_color.models.temporal as tcn_module
+
+    network = TemporalConstraintNetwork("small", widths=(8, 16, 16), dilations=(2,)).ensure_built()
+    assert network.get_config()["widths"] == (8, 16, 16) and network.get_config()["dilations"] == (2,)
+    network.save(tmp_path / "tcn.keras")
+    monkeypatch.setitem(tcn_module.PRESETS, "small", tcn_module.TCNPreset((4, 4, 4), (2, 4)))
+    reloaded = keras.saving.load_model(tmp_path / "tcn.keras")
+    assert reloaded.resolved == network.resolved and reloaded.count_params() == network.count_params()
+    assert TemporalConstraintNetwork.from_config({"preset": "paper"}).resolved == PRESETS["paper"]  # name-only files
