@@ -29,6 +29,7 @@ from keras import ops
 from lineart_color.layers.adain_residual_block import AdaINResidualBlock
 from lineart_color.layers.conv_block import ConvBlock
 from lineart_color.layers.encoder import Encoder
+from lineart_color.layers.references import merge_references, split_references
 from lineart_color.layers.similarity_transform import SimilarityColorTransform
 from lineart_color.layers.style_embedder import StyleEmbedder
 from lineart_color.layers.upsample_block import UpsampleBlock
@@ -60,18 +61,6 @@ PRESETS = {
 def to_signed(x):
     """[0, 1] -> [-1, 1], the range the networks work in."""
     return ops.cast(x, "float32") * 2.0 - 1.0
-
-
-def _merge_refs(x):
-    """[B, K, H, W, C] -> [B*K, H, W, C]."""
-    shape = ops.shape(x)
-    return ops.reshape(x, (-1, shape[2], shape[3], x.shape[-1]))
-
-
-def _split_refs(x, batch, refs):
-    """[B*K, h, w, C] -> [B, K, h, w, C]."""
-    shape = ops.shape(x)
-    return ops.reshape(x, (batch, refs, shape[1], shape[2], x.shape[-1]))
 
 
 @keras.saving.register_keras_serializable(package="lineart_color")
@@ -111,12 +100,12 @@ class ColorTransformNetwork(keras.Model):
 
         line_features = self.line_encoder(line, training=training)  # skips at 1/2, 1/4, 1/8
         target_distance = self.distance_encoder(distance, training=training)[-1]
-        ref_distance_features = self.distance_encoder(_merge_refs(ref_distance), training=training)[-1]
-        ref_color_features = self.color_encoder(_merge_refs(references), training=training)[-1]
+        ref_distance_features = self.distance_encoder(merge_references(ref_distance), training=training)[-1]
+        ref_color_features = self.color_encoder(merge_references(references), training=training)[-1]
         matched = self.similarity([
             target_distance,
-            _split_refs(ref_distance_features, batch, refs),
-            _split_refs(ref_color_features, batch, refs),
+            split_references(ref_distance_features, batch, refs),
+            split_references(ref_color_features, batch, refs),
         ])
 
         style = self.embedder(references, training=training)

@@ -44,6 +44,7 @@ from keras import ops
 
 from lineart_color.data.distance_graph import distance_field_graph
 from lineart_color.layers.conv_block import ConvBlock
+from lineart_color.layers.references import merge_references
 from lineart_color.layers.similarity_transform import map_query_chunks
 from lineart_color.layers.warp import (local_correlation, paint_under_lines, pixel_grid, sample_bilinear,
                                        sample_nearest, upsample_bilinear_2x)
@@ -60,12 +61,6 @@ PRESETS = {
 
 def _conv(filters: int, strides: int = 1, activation="leaky_relu", name=None) -> ConvBlock:
     return ConvBlock(filters, 3, strides, norm="none", activation=activation, spectral=False, name=name)
-
-
-def merge_references(x):
-    """[B, K, H, W, C] -> [B*K, H, W, C]."""
-    shape = ops.shape(x)
-    return ops.reshape(x, (-1, shape[2], shape[3], x.shape[-1]))
 
 
 def _per_reference(x, refs):

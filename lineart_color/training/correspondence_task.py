@@ -20,9 +20,9 @@ import keras
 import numpy as np
 from keras import ops
 
+from lineart_color.layers.references import merge_references
 from lineart_color.layers.warp import pixel_grid, sample_nearest
-from lineart_color.models.correspondence import (DOWNSAMPLING, LINE_THRESHOLD, CorrespondenceNetwork,
-                                                  merge_references)
+from lineart_color.models.correspondence import DOWNSAMPLING, LINE_THRESHOLD, CorrespondenceNetwork
 from lineart_color.training.config import TrainConfig
 
 SEEN = 0.99  # a pooled cell counts as seen when this share of its pixels is
