@@ -11,19 +11,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from lineart_color.layers.batch_fold import fold_into_batch, unfold_from_batch
 from lineart_color.layers.temporal_shift import LearnableTemporalShift
-
-
-def frames_to_batch(x):
-    """[B, T, H, W, C] -> [B*T, H, W, C]."""
-    shape = ops.shape(x)
-    return ops.reshape(x, (-1, shape[2], shape[3], x.shape[-1]))
-
-
-def batch_to_frames(x, batch, frames):
-    """[B*T, h, w, C] -> [B, T, h, w, C]."""
-    shape = ops.shape(x)
-    return ops.reshape(x, (batch, frames, shape[1], shape[2], x.shape[-1]))
 
 
 @keras.saving.register_keras_serializable(package="lineart_color")
@@ -60,7 +49,7 @@ class GatedConv(keras.layers.Layer):
         batch, frames = ops.shape(x)[0], ops.shape(x)[1]
         if self.shift is not None:
             x = self.shift(x)
-        flat = frames_to_batch(x)
+        flat = fold_into_batch(x)
         conv_kwargs = {"training": training} if self.spectral else {}
         feature = self.feature_conv(flat, **conv_kwargs)
         if self.activation == "leaky_relu":
@@ -68,7 +57,7 @@ class GatedConv(keras.layers.Layer):
         elif self.activation is not None:
             feature = keras.activations.get(self.activation)(feature)
         gate = keras.activations.sigmoid(self.gate_conv(flat, **conv_kwargs))
-        return batch_to_frames(feature * gate, batch, frames)
+        return unfold_from_batch(feature * gate, batch, frames)
 
     def compute_output_shape(self, input_shape):
         frame = self.feature_conv.compute_output_shape((None, *input_shape[2:]))
@@ -96,9 +85,9 @@ class GatedUpConv(keras.layers.Layer):
 
     def call(self, x, training=None):
         batch, frames = ops.shape(x)[0], ops.shape(x)[1]
-        flat = frames_to_batch(x)
+        flat = fold_into_batch(x)
         upsampled = ops.repeat(ops.repeat(flat, 2, axis=1), 2, axis=2)
-        return self.gated(batch_to_frames(upsampled, batch, frames), training=training)
+        return self.gated(unfold_from_batch(upsampled, batch, frames), training=training)
 
     def compute_output_shape(self, input_shape):
         up = lambda size: None if size is None else 2 * size

@@ -27,9 +27,9 @@ import keras
 from keras import ops
 
 from lineart_color.layers.adain_residual_block import AdaINResidualBlock
+from lineart_color.layers.batch_fold import fold_into_batch, unfold_from_batch
 from lineart_color.layers.conv_block import ConvBlock
 from lineart_color.layers.encoder import Encoder
-from lineart_color.layers.references import merge_references, split_references
 from lineart_color.layers.similarity_transform import SimilarityColorTransform
 from lineart_color.layers.style_embedder import StyleEmbedder
 from lineart_color.layers.upsample_block import UpsampleBlock
@@ -100,12 +100,12 @@ class ColorTransformNetwork(keras.Model):
 
         line_features = self.line_encoder(line, training=training)  # skips at 1/2, 1/4, 1/8
         target_distance = self.distance_encoder(distance, training=training)[-1]
-        ref_distance_features = self.distance_encoder(merge_references(ref_distance), training=training)[-1]
-        ref_color_features = self.color_encoder(merge_references(references), training=training)[-1]
+        ref_distance_features = self.distance_encoder(fold_into_batch(ref_distance), training=training)[-1]
+        ref_color_features = self.color_encoder(fold_into_batch(references), training=training)[-1]
         matched = self.similarity([
             target_distance,
-            split_references(ref_distance_features, batch, refs),
-            split_references(ref_color_features, batch, refs),
+            unfold_from_batch(ref_distance_features, batch, refs),
+            unfold_from_batch(ref_color_features, batch, refs),
         ])
 
         style = self.embedder(references, training=training)

@@ -43,8 +43,8 @@ import keras
 from keras import ops
 
 from lineart_color.data.distance_graph import distance_field_graph
+from lineart_color.layers.batch_fold import fold_into_batch
 from lineart_color.layers.conv_block import ConvBlock
-from lineart_color.layers.references import merge_references
 from lineart_color.layers.similarity_transform import map_query_chunks
 from lineart_color.layers.warp import (local_correlation, paint_under_lines, pixel_grid, sample_bilinear,
                                        sample_nearest, upsample_bilinear_2x)
@@ -302,7 +302,7 @@ class CorrespondenceNetwork(keras.Model):
         batch, refs = ops.shape(ref_color)[0], ops.shape(ref_color)[1]
         target, target_distance = self.features(line)
         target = [_per_reference(f, refs) for f in target]
-        keys, key_distance = self.features(merge_references(ref_line))
+        keys, key_distance = self.features(fold_into_batch(ref_line))
 
         coarse, _, query, key_cells = self.global_match([target[2], keys[2]])
         levels, flow = [coarse], coarse
@@ -358,7 +358,7 @@ class CorrespondenceNetwork(keras.Model):
         """Each candidate's keyframe paint at its flow, the most trusted candidate per pixel, the
         target's lines over it. ref_* are [B, C, H, W, c] (one per candidate), flow [B*C, H, W, 2]."""
         refs = ops.shape(ref_color)[1]
-        colour, key_line = merge_references(ops.cast(ref_color, "float32")), merge_references(ops.cast(ref_line, "float32"))
+        colour, key_line = fold_into_batch(ops.cast(ref_color, "float32")), fold_into_batch(ops.cast(ref_line, "float32"))
         paint = sample_nearest(paint_under_lines(colour, key_line, self.fill_steps), flow)
         raw = sample_nearest(colour, flow)
         key_on_line = sample_nearest(key_line, flow) < LINE_THRESHOLD

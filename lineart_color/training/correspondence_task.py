@@ -20,7 +20,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from lineart_color.layers.references import merge_references
+from lineart_color.layers.batch_fold import fold_into_batch
 from lineart_color.layers.warp import pixel_grid, sample_nearest
 from lineart_color.models.correspondence import DOWNSAMPLING, LINE_THRESHOLD, CorrespondenceNetwork
 from lineart_color.training.config import TrainConfig
@@ -77,7 +77,7 @@ class CorrespondenceTask:
 
     def match_term(self, outputs, truth):
         batch = ops.shape(truth["line"])[0]
-        flow, visible = merge_references(truth["flow"]), merge_references(truth["visible"])
+        flow, visible = fold_into_batch(truth["flow"]), fold_into_batch(truth["visible"])
         cells = _pool(flow, DOWNSAMPLING) / DOWNSAMPLING
         seen = ops.cast(_pool(visible, DOWNSAMPLING) >= SEEN, "float32")
         shape = ops.shape(cells)
@@ -94,7 +94,7 @@ class CorrespondenceTask:
 
     def flow_term(self, outputs, truth):
         batch = ops.shape(truth["line"])[0]
-        flow, visible = merge_references(truth["flow"]), merge_references(truth["visible"])
+        flow, visible = fold_into_batch(truth["flow"]), fold_into_batch(truth["visible"])
         total = 0.0
         for level in outputs["levels"]:
             factor = int(truth["line"].shape[1]) // int(level.shape[1])
@@ -106,10 +106,10 @@ class CorrespondenceTask:
 
     def choice_term(self, outputs, truth):
         batch = ops.shape(truth["line"])[0]
-        flows = ops.stop_gradient(merge_references(outputs["flows"]))  # [B*C, H, W, 2], C candidates
+        flows = ops.stop_gradient(fold_into_batch(outputs["flows"]))  # [B*C, H, W, 2], C candidates
         candidates = ops.shape(outputs["flows"])[1]
         per_key = candidates // ops.shape(truth["ref_color"])[1]
-        carried = sample_nearest(merge_references(ops.repeat(truth["ref_color"], per_key, axis=1)), flows)
+        carried = sample_nearest(fold_into_batch(ops.repeat(truth["ref_color"], per_key, axis=1)), flows)
         colour = ops.reshape(ops.repeat(truth["color"][:, None], candidates, axis=1), ops.shape(carried))
         right = ops.cast(ops.max(ops.abs(carried - colour), axis=-1) < RIGHT_COLOUR, "float32")
         shape = ops.shape(right)
