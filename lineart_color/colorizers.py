@@ -50,11 +50,15 @@ def colorize_shot(shot: Shot, colorizer: Colorizer, progress: Progress | None = 
     return {name: colours[name] for name in shot.names}
 
 
-def keyframe_pairs(shot: Shot, name: str) -> list[tuple[np.ndarray, np.ndarray]]:
-    """[(line, colour)] of the frame's nearest keyframes, the nearer in time first (the earlier on a tie)."""
+def keyframes_nearest_first(shot: Shot, name: str) -> list[str]:
+    """The frame's nearest keyframes before and after it, the nearer in time first (the earlier on a tie)."""
     position = shot.names.index(name)
-    keys = sorted(shot.nearest_keyframes(name), key=lambda key: abs(shot.names.index(key) - position))
-    return [(shot.line(key), shot.color(key)) for key in keys]
+    return sorted(shot.nearest_keyframes(name), key=lambda key: abs(shot.names.index(key) - position))
+
+
+def keyframe_pairs(shot: Shot, name: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """[(line, colour)] of the frame's nearest keyframes, the nearer in time first."""
+    return [(shot.line(key), shot.color(key)) for key in keyframes_nearest_first(shot, name)]
 
 
 class NearestKeyframe:
@@ -64,10 +68,7 @@ class NearestKeyframe:
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
         for name in names:
-            position = shot.names.index(name)
-            keys = shot.nearest_keyframes(name)
-            nearest = min(keys, key=lambda key: abs(shot.names.index(key) - position))
-            yield name, shot.color(nearest)
+            yield name, shot.color(keyframes_nearest_first(shot, name)[0])
 
 
 class PaintBucket:

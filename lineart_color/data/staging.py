@@ -33,7 +33,7 @@ def check_output_dir(out: str | os.PathLike, flag: str = "OUT") -> Path:
 
 # Faults of the disk under OUT (full, over quota, read-only, failing, file too large): one line, not a traceback.
 WRITE_FAULTS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EFBIG}
-PARTIAL = ".{name}.partial-{pid}-"
+PARTIAL = ".{name}.partial-{pid}-"  # a staging folder's name: OUT's name and the process that owns it
 
 
 def nearest_existing(path: Path) -> Path:
@@ -41,7 +41,7 @@ def nearest_existing(path: Path) -> Path:
     path = path.absolute()
     while not path.exists() and path != path.parent:
         path = path.parent
-    return path  # a staging folder's name: OUT's name and the process that owns it
+    return path
 
 
 def _owner_alive(pid: int) -> bool:
