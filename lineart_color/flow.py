@@ -217,21 +217,26 @@ class ShotMotion:
             self._chained[(a, b)] = compose(self.direct(a, neighbour), self.chained(neighbour, b))
         return self._chained[(a, b)]
 
+    def warps(self, target: str, key_name: str) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(forward, backward) at full size between target and keyframe: direct, then chained
+        through the frames between (the chained pair only when there are frames between)."""
+        ways = [self.direct]
+        if abs(self.order.index(target) - self.order.index(key_name)) > 1:
+            ways.append(self.chained)
+        full = lambda flow: resize_flow(flow, *self.size)
+        return [(full(way(target, key_name)), full(way(key_name, target))) for way in ways]
+
     def priors(self, target: str, key_name: str) -> np.ndarray:
         """[2, H, W, 3]: the direct and the chained warp from target to keyframe at full size, each
         as (dx, dy, warp_cost): the correspondence network's classical candidates, with what the
         flow colourer thinks of them (the chained one is the direct one when they are neighbours)."""
         image, key_image = self.full_size_image(target), self.full_size_image(key_name)
-        found = []
-        for way in (self.direct, self.chained):
-            forward, backward = (resize_flow(way(*pair), *self.size) for pair in ((target, key_name), (key_name, target)))
-            found.append(np.concatenate([forward, warp_cost(image, key_image, forward, backward)[..., None]], axis=-1))
+        found = [np.concatenate([forward, warp_cost(image, key_image, forward, backward)[..., None]], axis=-1)
+                 for forward, backward in self.warps(target, key_name)]
+        if len(found) == 1:
+            found.append(found[0])  # neighbours: the chained warp is the direct one
         return np.stack(found).astype(np.float32)
 
     def candidates(self, target: str, key: Keyframe, key_name: str) -> list[Candidate]:
         """The direct warp, and the chained one when frames lie between target and keyframe."""
-        full = lambda flow: resize_flow(flow, *self.size)
-        found = [Candidate(key, full(self.direct(target, key_name)), full(self.direct(key_name, target)))]
-        if abs(self.order.index(target) - self.order.index(key_name)) > 1:
-            found.append(Candidate(key, full(self.chained(target, key_name)), full(self.chained(key_name, target))))
-        return found
+        return [Candidate(key, forward, backward) for forward, backward in self.warps(target, key_name)]
