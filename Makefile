@@ -34,7 +34,7 @@ clipart: $(CLIPART)
 
 # The page's npm packages too, so `lineart-color serve` works right after the demo.
 demo: $(STAMP) $(NPM_STAMP)
-	$(PY) -m lineart_color.demo
+	$(PY) -m lineart_color.commands.demo
 
 test: $(STAMP) $(NPM_STAMP) $(CHROMIUM)
 	$(PY) -m pytest

@@ -60,7 +60,7 @@ def measure(method: str, size: str, frames: int) -> dict:
     from lineart_color.quiet import import_tensorflow
 
     import_tensorflow()
-    from lineart_color.colorize import make_colorizer
+    from lineart_color.commands.colorize import make_colorizer
 
     width, height = SIZES[size]
     colorizer = make_colorizer(method, batch_size=1)

@@ -56,7 +56,7 @@ SAVED_MODEL_TIMING = textwrap.dedent("""
 def make_bundles(preset: str, size: int, work: Path) -> tuple[Path, Path]:
     import keras
 
-    from lineart_color.export import convert_to_tfjs, export, folder_bytes
+    from lineart_color.commands.export import convert_to_tfjs, export, folder_bytes
     from lineart_color.models.color_transform import ColorTransformNetwork
 
     keras.utils.set_random_seed(0)
@@ -100,7 +100,7 @@ def time_node(bundle: Path, frames: list[Path], backend: str, repeats: int, raw:
 
 
 def time_chromium(bundle: Path, frames: list[Path], repeats: int, out: Path) -> float:
-    from lineart_color.serve import make_server
+    from lineart_color.commands.serve import make_server
 
     server = make_server(bundle, 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -123,7 +123,7 @@ def main() -> None:
     from lineart_color.quiet import import_tensorflow
 
     import_tensorflow()
-    from lineart_color.export import folder_bytes
+    from lineart_color.commands.export import folder_bytes
 
     with tempfile.TemporaryDirectory() as temp:
         work = Path(temp)

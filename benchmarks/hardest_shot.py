@@ -21,9 +21,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="the PNG to write")
     args = parser.parse_args()
 
-    from lineart_color.colorize import make_colorizer
+    from lineart_color.commands.colorize import make_colorizer
     from lineart_color.colorizers import colorize_shot
-    from lineart_color.evaluate import evaluate, read_truth_shots
+    from lineart_color.commands.evaluate import evaluate, read_truth_shots
     from lineart_color.visualize import contact_sheet
 
     shots, _ = read_truth_shots(args.set)

@@ -25,7 +25,7 @@ FLOORS = ("nearest", "bucket", "flow")
 
 
 def make(method: str, model: str | None = None):
-    from lineart_color.colorize import NETWORK_KINDS, make_colorizer
+    from lineart_color.commands.colorize import NETWORK_KINDS, make_colorizer
 
     base, _, palette = method.partition("+")
     model = model if base in NETWORK_KINDS else None
@@ -36,7 +36,7 @@ def make(method: str, model: str | None = None):
 
 def score_set(folder: Path, methods: list[str], floors: list[str], model: str | None = None) -> dict:
     from lineart_color.colorizers import colorize_shot
-    from lineart_color.evaluate import evaluate, read_truth_shots
+    from lineart_color.commands.evaluate import evaluate, read_truth_shots
 
     shots, _ = read_truth_shots(folder)
     results = {}

@@ -17,6 +17,8 @@ from typing import Sequence
 import numpy as np
 from scipy import ndimage
 
+from lineart_color.colour import delta_e
+
 STATIC_LINE_TOLERANCE = 0.05  # a pixel is static when its line-art grey changes less than this
 LINE_GREY = 0.9  # line pixels for the flat-region mask: grey below this
 LINE_MARGIN = 2  # painted pixels are further than this (in px) from any line pixel
@@ -52,24 +54,6 @@ def ssim_map(output: np.ndarray, truth: np.ndarray, sigma: float = 1.5) -> np.nd
     var_y = blur(y * y) - mu_y**2
     cov = blur(x * y) - mu_x * mu_y
     return ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
-
-
-def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
-    """sRGB in [0, 1] -> CIELAB (D65), [..., 3]."""
-    rgb = np.asarray(rgb, np.float64)
-    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
-    to_xyz = np.array([[0.4124564, 0.3575761, 0.1804375],
-                       [0.2126729, 0.7151522, 0.0721750],
-                       [0.0193339, 0.1191920, 0.9503041]])
-    xyz = linear @ to_xyz.T / np.array([0.95047, 1.0, 1.08883])
-    epsilon, kappa = 216 / 24389, 24389 / 27
-    f = np.where(xyz > epsilon, np.cbrt(xyz), (kappa * xyz + 16) / 116)
-    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], axis=-1)
-
-
-def delta_e(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """CIE76 colour difference between two sRGB images, [...]."""
-    return np.linalg.norm(rgb_to_lab(a) - rgb_to_lab(b), axis=-1)
 
 
 def painted_mask(line: np.ndarray, truth: np.ndarray) -> np.ndarray:

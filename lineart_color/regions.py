@@ -19,9 +19,11 @@ from typing import Sequence
 
 import numpy as np
 from scipy import ndimage
+from scipy.spatial import cKDTree
+from scipy.spatial.distance import cdist
 
 from lineart_color.data.distance import LINE_THRESHOLD, line_mask
-from lineart_color.metrics import rgb_to_lab
+from lineart_color.colour import rgb_to_lab
 
 FOUR_CONNECTED = ndimage.generate_binary_structure(2, 1)
 PALETTE_MERGE_DELTA_E = 3.0  # keyframe colours closer than this are one paint
@@ -58,17 +60,12 @@ def label_regions(line: np.ndarray, gap: int | None = None, threshold: float = L
 
 
 def region_medians(labels: np.ndarray, count: int, image: np.ndarray) -> np.ndarray:
-    """[count + 1, 3]: each region's per-channel median colour (row 0: the line pixels)."""
-    flat_labels = labels.ravel()
-    order = np.argsort(flat_labels, kind="stable")
-    pixels = np.asarray(image, np.float32).reshape(-1, 3)[order]
-    bounds = np.searchsorted(flat_labels[order], np.arange(count + 2))
-    medians = np.ones((count + 1, 3), np.float32)
-    for region in range(count + 1):
-        start, stop = bounds[region], bounds[region + 1]
-        if stop > start:
-            medians[region] = np.median(pixels[start:stop], axis=0)
-    return medians
+    """[count + 1, 3]: each region's per-channel median colour (row 0: the line pixels; white where a label has none)."""
+    index = np.arange(count + 1)
+    image = np.asarray(image, np.float32)
+    medians = np.stack([ndimage.median(image[..., channel], labels, index) for channel in range(3)], axis=-1)
+    empty = np.bincount(labels.ravel(), minlength=count + 1)[: count + 1] == 0  # scipy gives these a neighbour's value
+    return np.where(empty[:, None], 1.0, np.asarray(medians, np.float32).reshape(count + 1, 3)).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -160,9 +157,7 @@ def keyframe_palette(keyframes: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.n
 
 def paint_distances(image: np.ndarray, palette: np.ndarray) -> np.ndarray:
     """[H * W, P]: CIELAB deltaE76 from every pixel to every palette colour."""
-    pixels = rgb_to_lab(np.asarray(image, np.float32).reshape(-1, 3)).astype(np.float32)
-    paints = rgb_to_lab(palette).astype(np.float32)
-    return np.linalg.norm(pixels[:, None, :] - paints[None, :, :], axis=-1)
+    return cdist(rgb_to_lab(np.asarray(image, np.float32).reshape(-1, 3)), rgb_to_lab(palette)).astype(np.float32)
 
 
 def palette_votes(labels: np.ndarray, count: int, image: np.ndarray, palette: np.ndarray,
@@ -201,7 +196,7 @@ def snap_to_paints(prediction: np.ndarray, line: np.ndarray, palette: np.ndarray
     prediction = np.asarray(prediction, np.float32)
     if len(palette) == 0:
         return prediction
-    distance = paint_distances(prediction, palette)
-    close = (distance.min(axis=1) < max_delta_e) & ~line_mask(line).ravel()
-    snapped = np.asarray(palette, np.float32)[np.argmin(distance, axis=1)]
+    distance, nearest = cKDTree(rgb_to_lab(palette)).query(rgb_to_lab(prediction.reshape(-1, 3)))
+    close = (distance < max_delta_e) & ~line_mask(line).ravel()
+    snapped = np.asarray(palette, np.float32)[nearest]
     return np.where(close[:, None], snapped, prediction.reshape(-1, 3)).reshape(prediction.shape)

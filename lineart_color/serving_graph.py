@@ -23,13 +23,23 @@ SIGNATURE_NAME = "colorize"
 OUTPUT_NAME = "color"
 
 
-def input_signature(height: int | None, width: int | None) -> list[tf.TensorSpec]:
-    """Batch and reference count are always free; H and W are fixed, or free when None."""
-    return [
+def input_signature(height: int | None, width: int | None, priors: bool = False) -> list[tf.TensorSpec]:
+    """Batch and reference count are always free; H and W are fixed, or free when None. With priors,
+    a fourth input: the classical optical flow's warps to each keyframe [B, K, P, H, W, 3]."""
+    specs = [
         tf.TensorSpec((None, height, width, 1), tf.float32, name="line"),
         tf.TensorSpec((None, None, height, width, 3), tf.float32, name="ref_color"),
         tf.TensorSpec((None, None, height, width, 1), tf.float32, name="ref_line"),
     ]
+    if priors:
+        specs.append(tf.TensorSpec((None, None, None, height, width, 3), tf.float32, name="priors"))
+    return specs
+
+
+def needs_priors(network) -> bool:
+    """True for a correspondence colourer without a matcher: it chooses among the classical
+    optical flow's warps (flow.ShotMotion.priors), which OpenCV computes outside the graph."""
+    return getattr(network, "own_flow", True) is False
 
 
 def reference_distance_fields(ref_line):
@@ -60,9 +70,9 @@ def network_inputs(network, line, ref_color, ref_line, priors=None) -> dict:
 def make_colorize_fn(color_network, temporal_network=None):
     """The endpoint function; both networks run in inference mode.
 
-    The exported signature has the three images only. `colorize` may also pass priors
-    [B, K, P, H, W, 3] to the correspondence colourer: the classical optical flow and its
-    cost, which OpenCV computes outside the graph.
+    The exported signature has the three images, and priors [B, K, P, H, W, 3] for a network
+    that needs them (needs_priors): the classical optical flow and its cost, which OpenCV
+    computes outside the graph. `colorize` passes priors to every correspondence colourer.
     """
 
     def colorize(line, ref_color, ref_line, priors=None):

@@ -108,7 +108,7 @@ def test_temporal_refinement_and_a_dataset_of_shots(tmp_path, model_files):
     # each written frame is the serving graph of both networks on that frame's inputs (keyframe 1 twice)
     from lineart_color.colorizers import FrameInputs, stack_inputs
     from lineart_color.data.shots import read_shot
-    from lineart_color.model_files import load_network
+    from lineart_color.models.files import load_network
     from lineart_color.serving_graph import OUTPUT_NAME, make_colorize_fn
 
     graph = make_colorize_fn(load_network(model_files / "ctn.keras", "ctn"), load_network(model_files / "tcn.keras", "tcn"))

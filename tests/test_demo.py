@@ -2,8 +2,8 @@
 
 import pytest
 
-from lineart_color import demo
-from lineart_color.model_files import BUNDLED, load_network
+from lineart_color.commands import demo
+from lineart_color.models.files import BUNDLED, load_network
 
 
 def test_the_bundled_colour_network_loads():
@@ -30,10 +30,10 @@ def test_demo_end_to_end(tmp_path, capsys):
 @pytest.mark.slow
 def test_the_bundled_network_is_trained(tmp_path):
     """On fresh val shots the shipped weights colour far better than copying the nearest keyframe."""
-    from lineart_color.colorize import make_colorizer
+    from lineart_color.commands.colorize import make_colorizer
     from lineart_color.colorizers import colorize_shot
     from lineart_color.data.shots import list_dataset, read_shot
-    from lineart_color.evaluate import evaluate
+    from lineart_color.commands.evaluate import evaluate
 
     demo.render_val_shots(tmp_path / "shots", count=3, frames=5, size=128, seed=7)
     shots = [read_shot(path) for path in list_dataset(tmp_path / "shots")]

@@ -105,7 +105,7 @@ def test_json_to_stdout_is_the_json_alone(tmp_path, capsys):
 
 @pytest.mark.parametrize("where, message", [("missing/s.json", "does not exist"), ("folder", "is a folder")])
 def test_an_unwritable_json_is_refused_before_scoring(tmp_path, capsys, monkeypatch, where, message):
-    import lineart_color.evaluate as evaluate_module
+    import lineart_color.commands.evaluate as evaluate_module
 
     shot = box_shot(tmp_path / "shot", frames=3, keyframes=(0, 2))
     (tmp_path / "folder").mkdir()

@@ -3,7 +3,7 @@
 import pytest
 
 from lineart_color import metrics
-from lineart_color.colorize import DEFAULT_METHOD, make_colorizer
+from lineart_color.commands.colorize import DEFAULT_METHOD, make_colorizer
 from lineart_color.data import openmoji
 from lineart_color.data.shots import read_shot
 

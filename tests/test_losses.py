@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from lineart_color import losses
+from lineart_color.training import losses
 
 
 def test_adversarial_losses_by_hand():

@@ -100,3 +100,15 @@ def test_snap_moves_only_pixels_near_a_paint_and_keeps_lines():
 def test_paint_bucket_needs_a_keyframe():
     with pytest.raises(ValueError, match="at least one keyframe"):
         regions.paint_bucket(np.ones((8, 8)), [])
+
+
+def test_region_medians_by_hand_and_white_for_a_label_without_pixels():
+    from lineart_color.regions import region_medians
+
+    labels = np.array([[0, 1, 1], [2, 2, 1]])
+    image = np.random.default_rng(0).random((2, 3, 3)).astype(np.float32)
+    medians = region_medians(labels, 3, image)
+    np.testing.assert_allclose(medians[0], image[0, 0])
+    np.testing.assert_allclose(medians[1], np.median(image[[0, 0, 1], [1, 2, 2]], axis=0))
+    np.testing.assert_allclose(medians[2], np.median(image[1, :2], axis=0))
+    np.testing.assert_array_equal(medians[3], 1.0)

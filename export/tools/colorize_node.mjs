@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 
-import { colorize, colourToRgba } from '../web/colorize.js';
+import { checkBundle, colorize, colourToRgba } from '../web/colorize.js';
 
 const USAGE = 'usage: colorize_node.mjs EXPORT_DIR LINE.png KEY.png KEY_LINE.png [KEY2.png KEY2_LINE.png] '
   + '--out OUT.png [--raw OUT.f32] [--backend cpu|wasm] [--repeat N]';
@@ -74,6 +74,7 @@ async function main() {
   const options = parse(process.argv.slice(2));
   await useBackend(options.backend);
   const manifest = JSON.parse(await readFile(path.join(options.folder, 'manifest.json'), 'utf8'));
+  checkBundle(manifest);
   const model = await tf.loadGraphModel(folderModel(path.join(options.folder, 'tfjs')));
   const [line, ...keyFrames] = await Promise.all(options.files.map(readFrame));
   const keyframes = [];

@@ -5,7 +5,7 @@
 
 /* global tf */
 
-import { colorize, colourToRgba } from './colorize.js';
+import { checkBundle, colorize, colourToRgba } from './colorize.js';
 import { colourShot } from './shot.js';
 
 const params = new URLSearchParams(window.location.search);
@@ -86,6 +86,7 @@ async function loadModel() {
     throw new Error(`${new URL('manifest.json', MODEL_URL)}: ${response.status}; is this an export folder?`);
   }
   state.manifest = await response.json();
+  checkBundle(state.manifest); // before downloading weights the page could not feed
   state.model = await tf.loadGraphModel(new URL(state.manifest.tfjs.path, MODEL_URL).href, {
     onProgress: (fraction) => setStatus(`Loading the model… ${Math.round(fraction * 100)}%`, 'loading', fraction),
   });

@@ -57,6 +57,14 @@ export function checkFrames(line, keyframes) {
   });
 }
 
+/** Throw a readable error for a bundle this page cannot feed: one that needs optical-flow priors. */
+export function checkBundle(manifest) {
+  if (manifest.inputs && manifest.inputs.priors) {
+    throw new Error(`this ${manifest.model.kind} bundle needs the optical flow's warps as an input, which only `
+      + '`lineart-color colorize` computes (OpenCV); export a Colour Transform Network for the page');
+  }
+}
+
 /** The size the network runs at: the bundle's fixed size, or the frame padded to a multiple of 8. */
 export function workingSize(manifest, width, height) {
   const fixed = manifest.input_size;
@@ -92,6 +100,7 @@ function toFrameSize(tf, image, size, width, height) {
 
 /** The signature's three inputs (batch of one) at the working size. */
 export function modelInputs(tf, manifest, line, keyframes) {
+  checkBundle(manifest);
   checkFrames(line, keyframes);
   const size = workingSize(manifest, line.width, line.height);
   const image = (frame, channels) => toWorkingSize(

@@ -22,6 +22,7 @@ keyed on (seed, element index): a seed fixes the stream, and resume continues it
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import tensorflow as tf
@@ -57,43 +58,68 @@ class MotionDataConfig:
         return self.source.split("+")
 
 
-def motion_example(config: MotionDataConfig, index: int) -> dict[str, np.ndarray]:
-    """Element `index` of the stream, as numpy arrays (see the module docstring)."""
-    rng = np.random.default_rng([config.seed, index])
+def _sample_shot(config: MotionDataConfig, rng: np.random.Generator) -> openmoji.MojiShot:
+    """One training shot: its motion scale and (with several sources) its source drawn from rng."""
     motion = float(rng.uniform(config.min_motion, config.max_motion))
     sources = config.sources
     source = sources[int(rng.integers(len(sources)))] if len(sources) > 1 else sources[0]
     drawings = openmoji.drawing_ids(source, "train")
-    shot = openmoji.MojiShot.sample(rng, drawings, config.frames, config.size, motion=motion, source=source)
-    target = int(rng.integers(1, config.frames - 1))
-    keys = (0, config.frames - 1)
+    return openmoji.MojiShot.sample(rng, drawings, config.frames, config.size, motion=motion, source=source)
+
+
+def _examples(shot: openmoji.MojiShot, targets: list[int]) -> list[dict[str, np.ndarray]]:
+    """Each target frame of a rendered shot with its keyframes (the first and last frame), the true
+    motion and the classical prior warps (module docstring); the shot's flows are computed once."""
+    frames = shot.frames
+    keys = (0, frames - 1)
     colours, lines = shot.render_all()
-    truths = [shot.correspondence(target, key) for key in keys]
-    names = [str(t) for t in range(config.frames)]
+    names = [str(t) for t in range(frames)]
     motion = ShotMotion(dict(zip(names, lines)), names)
-    return {
-        "line": lines[target][..., None],
-        "color": colours[target],
-        "ref_line": np.stack([lines[key] for key in keys])[..., None],
-        "ref_color": np.stack([colours[key] for key in keys]),
-        "flow": np.stack([truth.flow for truth in truths]),
-        "visible": np.stack([truth.visible for truth in truths]).astype(np.float32)[..., None],
-        "priors": np.stack([motion.priors(names[target], names[key]) for key in keys]),
-    }
+    examples = []
+    for target in targets:
+        truths = [shot.correspondence(target, key) for key in keys]
+        examples.append({
+            "line": lines[target][..., None],
+            "color": colours[target],
+            "ref_line": np.stack([lines[key] for key in keys])[..., None],
+            "ref_color": np.stack([colours[key] for key in keys]),
+            "flow": np.stack([truth.flow for truth in truths]),
+            "visible": np.stack([truth.visible for truth in truths]).astype(np.float32)[..., None],
+            "priors": np.stack([motion.priors(names[target], names[key]) for key in keys]),
+        })
+    return examples
+
+
+def motion_example(config: MotionDataConfig, index: int) -> dict[str, np.ndarray]:
+    """Element `index` of the stream, as numpy arrays (see the module docstring)."""
+    rng = np.random.default_rng([config.seed, index])
+    shot = _sample_shot(config, rng)
+    return _examples(shot, [int(rng.integers(1, config.frames - 1))])[0]
+
+
+def shot_examples(config: MotionDataConfig, index: int) -> list[dict[str, np.ndarray]]:
+    """Every in-between frame of shot `index` as a motion_example (what a motion cache stores)."""
+    shot = _sample_shot(config, np.random.default_rng([config.seed, index]))
+    return _examples(shot, list(range(1, config.frames - 1)))
 
 
 FIELDS = ("line", "color", "ref_line", "ref_color", "flow", "visible", "priors")
 
 
-def motion_dataset(config: MotionDataConfig, batch_size: int, start_index: int = 0) -> tf.data.Dataset:
-    """Batches of motion_example elements, from element `start_index` on (for exact resume)."""
-    size = config.size
-    shapes = {"line": (size, size, 1), "color": (size, size, 3), "ref_line": (KEYFRAMES, size, size, 1),
-              "ref_color": (KEYFRAMES, size, size, 3), "flow": (KEYFRAMES, size, size, 2),
-              "visible": (KEYFRAMES, size, size, 1), "priors": (KEYFRAMES, PRIORS, size, size, 3)}
+def field_shapes(size: int) -> dict[str, tuple[int, ...]]:
+    """Every field's shape for square frames of `size` px (module docstring)."""
+    return {"line": (size, size, 1), "color": (size, size, 3), "ref_line": (KEYFRAMES, size, size, 1),
+            "ref_color": (KEYFRAMES, size, size, 3), "flow": (KEYFRAMES, size, size, 2),
+            "visible": (KEYFRAMES, size, size, 1), "priors": (KEYFRAMES, PRIORS, size, size, 3)}
+
+
+def stream_dataset(element: Callable[[int], dict[str, np.ndarray]], size: int, batch_size: int,
+                   start_index: int = 0) -> tf.data.Dataset:
+    """Batches of element(index) for index = start_index, start_index + 1, ... (so resume is exact)."""
+    shapes = field_shapes(size)
 
     def load(index):
-        example = motion_example(config, int(index))
+        example = element(int(index))
         return [example[name].astype(np.float32) for name in FIELDS]
 
     def to_dict(index):
@@ -102,3 +128,8 @@ def motion_dataset(config: MotionDataConfig, batch_size: int, start_index: int =
 
     indices = tf.data.Dataset.counter(start=start_index)
     return indices.map(to_dict, num_parallel_calls=2, deterministic=True).batch(batch_size).prefetch(2)
+
+
+def motion_dataset(config: MotionDataConfig, batch_size: int, start_index: int = 0) -> tf.data.Dataset:
+    """Batches of motion_example elements, rendered on the fly, from element `start_index` on."""
+    return stream_dataset(lambda index: motion_example(config, index), config.size, batch_size, start_index)

@@ -4,7 +4,8 @@ Every element is a dict of float32 tensors, frames on axis 0 in the order
 (reference before, target, reference after):
 
     line      [3, H, W, 1]  line art, dark lines on white
-    distance  [3, H, W, 1]  distance field of the line art (data/distance.py)
+    distance  [3, H, W, 1]  distance field of the line art (in the graph: data/distance_graph.py, as
+                            colorize and export compute it)
     color     [3, H, W, 3]  colour
 
 Sources: a dataset folder (shots whose color/ holds every frame used for training) or
@@ -23,7 +24,8 @@ import numpy as np
 import tensorflow as tf
 
 from lineart_color.data import openmoji
-from lineart_color.data.distance import DEFAULT_REACH, distance_field
+from lineart_color.data.distance import DEFAULT_REACH
+from lineart_color.data.distance_graph import distance_field_graph
 from lineart_color.data.lineart import LUMA
 from lineart_color.data.shots import list_dataset, read_shot
 from lineart_color.errors import UserError
@@ -115,23 +117,12 @@ def augment(frames: tf.Tensor, index: tf.Tensor, config: TripletConfig) -> tf.Te
     return tf.clip_by_value(frames, 0.0, 1.0)
 
 
-def distance_fields(lines: tf.Tensor, reach: float) -> tf.Tensor:
-    """[N, H, W, 1] line art -> [N, H, W, 1] distance fields (scipy, outside the graph)."""
-
-    def compute(batch: np.ndarray) -> np.ndarray:
-        return np.stack([distance_field(line[..., 0], reach)[..., None] for line in batch])
-
-    fields = tf.numpy_function(compute, [lines], tf.float32, stateful=False)
-    fields.set_shape(lines.shape)
-    return fields
-
-
 def finish_triplet(color: tf.Tensor, line: tf.Tensor, index: tf.Tensor, config: TripletConfig) -> dict:
     """Augment a raw triplet identically across frames and add distance fields."""
     frames = augment(tf.concat([color, line], axis=-1), index, config)
     frames = tf.ensure_shape(frames, [TRIPLET, config.height, config.width, 4])
     color, line = frames[..., :3], frames[..., 3:]
-    return {"line": line, "distance": distance_fields(line, config.reach), "color": color}
+    return {"line": line, "distance": distance_field_graph(line, config.reach), "color": color}
 
 
 # -- sources ---------------------------------------------------------------------------

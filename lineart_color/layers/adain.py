@@ -12,9 +12,7 @@ from keras import ops
 
 def instance_moments(x, epsilon: float = 1e-5):
     """Per-example, per-channel mean and standard deviation over H and W, in float32."""
-    x = ops.cast(x, "float32")
-    mean = ops.mean(x, axis=(1, 2), keepdims=True)
-    variance = ops.mean(ops.square(x - mean), axis=(1, 2), keepdims=True)
+    mean, variance = ops.moments(ops.cast(x, "float32"), axes=(1, 2), keepdims=True)
     return mean, ops.sqrt(variance + epsilon)
 
 

@@ -43,7 +43,7 @@ import keras
 from keras import ops
 
 from lineart_color.data.distance_graph import distance_field_graph
-from lineart_color.layers.batch_fold import fold_into_batch
+from lineart_color.layers.batch_fold import fold_into_batch, unfold_from_batch
 from lineart_color.layers.conv_block import ConvBlock
 from lineart_color.layers.similarity_transform import map_query_chunks
 from lineart_color.layers.warp import (local_correlation, paint_under_lines, pixel_grid, sample_bilinear,
@@ -54,8 +54,11 @@ LINE_THRESHOLD = 0.5  # line pixels: grey below this (data/distance.py)
 
 # Named configs; a saved model stores the resolved values, not the name.
 PRESETS = {
-    "small": {"widths": (24, 48, 96), "match_dim": 64, "radius": 3, "fill_steps": 6},
-    "tiny": {"widths": (8, 16, 16), "match_dim": 16, "radius": 1, "fill_steps": 2},
+    "small": {"widths": (24, 48, 96), "match_dim": 64, "radius": 3, "fill_steps": 6, "choice_width": 32},
+    "tiny": {"widths": (8, 16, 16), "match_dim": 16, "radius": 1, "fill_steps": 2, "choice_width": 8},
+    # no matcher: a learned choice among the classical optical flow's warps
+    "choice": {"own_flow": False, "fill_steps": 6, "choice_width": 32},
+    "choice-tiny": {"own_flow": False, "fill_steps": 2, "choice_width": 8},
 }
 
 
@@ -70,14 +73,16 @@ def _per_reference(x, refs):
 
 
 def _candidates(own, priors):
-    """The network's own flow to each keyframe, then the P prior warps given for it:
-    (flows [B*K, 1 + P, H, W, 2], the priors' costs [B*K, 1 + P, H, W, 1] with 0 for the own
-    flow, or None without priors)."""
-    own = own[:, None]
+    """Each keyframe's candidate warps: the network's own flow (when it has a matcher), then the P
+    prior warps given for it: (flows [B*K, n, H, W, 2], the priors' costs [B*K, n, H, W, 1] with 0
+    for the own flow, or None without priors)."""
     if priors is None:
-        return own, None
+        return own[:, None], None
     shape = ops.shape(priors)  # [B, K, P, H, W, 3]
     priors = ops.reshape(ops.cast(priors, "float32"), (-1, shape[2], shape[3], shape[4], 3))
+    if own is None:
+        return priors[..., :2], priors[..., 2:]
+    own = own[:, None]
     costs = ops.concatenate([ops.zeros_like(own[..., :1]), priors[..., 2:]], axis=1)
     return ops.concatenate([own, priors[..., :2]], axis=1), costs
 
@@ -224,45 +229,73 @@ class FlowRefiner(keras.layers.Layer):
         return {**super().get_config(), "width": self.width, "radius": self.radius}
 
 
+def _over_candidates(x, batch, count):
+    """[B*C, h, w, F] per candidate -> the mean and the max over a target's C candidates, handed
+    back to each candidate [B*C, h, w, 2F]: what the others say, whatever their number and order."""
+    grouped = unfold_from_batch(x, batch, count)
+    summary = ops.concatenate([ops.mean(grouped, axis=1, keepdims=True), ops.max(grouped, axis=1, keepdims=True)], axis=-1)
+    return fold_into_batch(ops.repeat(summary, count, axis=1))
+
+
 @keras.saving.register_keras_serializable(package="lineart_color")
 class CandidateChooser(keras.layers.Layer):
-    """How much to trust a candidate warp at each pixel, as a logit: -scale * cost + a correction.
+    """How much to trust each candidate warp at each pixel, as a logit: -scale * cost + a correction.
 
-    [features at 1/2 [N, h, w, F], cost [N, H, W, 1], own [N, 1, 1, 1]] -> [N, H, W, 1].
-    cost says how badly the warp explains the target (lower is better); `own` marks the
-    network's own flows, which are charged a learned offset on top (they have no forward-backward
-    check). The offset starts at 2, so the network's own flows are first trusted only where
-    every classical warp is badly inconsistent. The correction's last layer starts at zero:
-    untrained, the chooser picks the cheapest warp as the flow colourer does (measured: the
-    same flat accuracy and PSNR), and training learns where that cost is wrong.
+    [features [B, C, H, W, F], cost [B, C, H, W, 1], own [1, C, 1, 1, 1]] -> logits [B, H, W, C].
+    cost says how badly a warp explains the target (lower is better); `own` marks the network's
+    own flows, which are charged a learned offset on top (they have no forward-backward check;
+    it starts at 2, so they are first trusted only where every classical warp is badly off).
+
+    The correction judges all of a target's candidates together, at full size, 1/2 and 1/4: each
+    candidate's features are encoded alone, and at every level each candidate also sees the mean
+    and the max of all candidates' encodings, so it can tell whether the others carry the same
+    paint and which of them is the better explanation (the choice is relative). Any number of
+    candidates in any order works. Its last layer starts at zero: untrained, the chooser picks
+    the cheapest warp as the flow colourer does, and training learns where that cost is wrong.
     """
 
-    def __init__(self, width: int = 24, **kwargs):
+    def __init__(self, width: int = 32, **kwargs):
         super().__init__(**kwargs)
-        if width < 1:
-            raise ValueError(f"width must be >= 1, got {width}")
+        if width < 2:
+            raise ValueError(f"width must be >= 2, got {width}")
         self.width = width
-        self.blocks = [_conv(width, name="conv_a"), _conv(width, name="conv_b")]
+        half = max(width // 2, 1)
+        self.encode = [_conv(half, name="full_a"), _conv(width, 2, name="half_a"), _conv(width, 2, name="quarter_a")]
+        self.quarter = [_conv(width, name="quarter_b"), _conv(width, name="quarter_c")]
+        self.decode_half = _conv(half, name="half_b")
+        self.decode_full = _conv(half, name="full_b")
         self.correction = keras.layers.Conv2D(1, 3, padding="same", kernel_initializer="zeros", name="correction")
 
     def build(self, input_shape):
         features = input_shape[0]
-        shape = (*features[:-1], features[-1] + 1)
-        for block in self.blocks:
+        shape = (None, None, None, features[-1])
+        encoded = []
+        for block in self.encode:
             block.build(shape)
             shape = block.compute_output_shape(shape)
-        self.correction.build(shape)
+            encoded.append(shape[-1])
+        for block in self.quarter:
+            block.build((None, None, None, 3 * self.width))
+        self.decode_half.build((None, None, None, self.width + encoded[1] + 2 * encoded[1]))
+        self.decode_full.build((None, None, None, self.decode_half.filters + encoded[0]))
+        self.correction.build((None, None, None, self.decode_full.filters))
         self.log_scale = self.add_weight(shape=(), initializer=keras.initializers.Constant(3.0), name="log_scale")
         self.own_offset = self.add_weight(shape=(), initializer=keras.initializers.Constant(2.0), name="own_offset")
 
     def call(self, inputs):
         features, cost, own = inputs
-        cost = cost + own * self.own_offset
-        x = ops.concatenate([features, ops.average_pool(cost, 2, 2, padding="valid")], axis=-1)
-        for block in self.blocks:
-            x = block(x)
-        correction = upsample_bilinear_2x(ops.cast(self.correction(x), "float32"))
-        return correction - ops.exp(self.log_scale) * cost
+        batch, count = ops.shape(features)[0], ops.shape(features)[1]
+        cost = ops.cast(cost, "float32") + own * self.own_offset
+        full = self.encode[0](fold_into_batch(features))
+        half = self.encode[1](full)
+        x = self.encode[2](half)
+        for block in self.quarter:
+            x = block(ops.concatenate([x, _over_candidates(x, batch, count)], axis=-1))
+        x = self.decode_half(ops.concatenate([upsample_bilinear_2x(x), half, _over_candidates(half, batch, count)], axis=-1))
+        x = self.decode_full(ops.concatenate([upsample_bilinear_2x(x), full], axis=-1))
+        correction = unfold_from_batch(ops.cast(self.correction(x), "float32"), batch, count)
+        logits = correction - ops.exp(self.log_scale) * cost  # [B, C, H, W, 1]
+        return ops.transpose(logits[..., 0], (0, 2, 3, 1))
 
     def get_config(self):
         return {**super().get_config(), "width": self.width}
@@ -273,108 +306,126 @@ class CorrespondenceNetwork(keras.Model):
     takes_distance_fields = False  # it computes its own from the line art (serving_graph.network_inputs)
 
     def __init__(self, widths=(24, 48, 96), match_dim: int = 64, radius: int = 3, fill_steps: int = 6,
-                 chunk_size: int = 2048, **kwargs):
+                 chunk_size: int = 2048, own_flow: bool = True, choice_width: int = 32, **kwargs):
         super().__init__(**kwargs)
         if fill_steps < 0:
             raise ValueError(f"fill_steps must be >= 0, got {fill_steps}")
         self.widths, self.match_dim, self.radius = tuple(int(w) for w in widths), match_dim, radius
         self.fill_steps, self.chunk_size = fill_steps, chunk_size
-        self.encoder = PyramidEncoder(self.widths, name="encoder")
-        self.global_match = GlobalMatch(match_dim, chunk_size, name="global_match")
-        self.refiners = [FlowRefiner(max(self.widths[level], 8), radius, name=f"refine_{level}")
-                         for level in (1, 0)]
-        self.chooser = CandidateChooser(name="chooser")
+        self.own_flow, self.choice_width = bool(own_flow), choice_width
+        if self.own_flow:  # the matcher: without it the network only chooses among the prior warps
+            self.encoder = PyramidEncoder(self.widths, name="encoder")
+            self.global_match = GlobalMatch(match_dim, chunk_size, name="global_match")
+            self.refiners = [FlowRefiner(max(self.widths[level], 8), radius, name=f"refine_{level}")
+                             for level in (1, 0)]
+        self.chooser = CandidateChooser(choice_width, name="chooser")
 
     @classmethod
     def from_preset(cls, preset: str, **kwargs) -> "CorrespondenceNetwork":
         if preset not in PRESETS:
             raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
-        return cls(**PRESETS[preset], **kwargs)
+        return cls(**{**PRESETS[preset], **kwargs})
 
-    def features(self, line):
-        """[N, H, W, 1] line art -> (the encoder's pyramid, the distance field it was computed from)."""
-        line = ops.cast(line, "float32")
-        distance = distance_field_graph(line)
-        return self.encoder(ops.concatenate([line, distance], axis=-1) * 2.0 - 1.0), distance
-
-    def call(self, inputs, training=None):
-        line, ref_line, ref_color = inputs["line"], inputs["ref_line"], inputs["ref_color"]
-        batch, refs = ops.shape(ref_color)[0], ops.shape(ref_color)[1]
-        target, target_distance = self.features(line)
-        target = [_per_reference(f, refs) for f in target]
-        keys, key_distance = self.features(fold_into_batch(ref_line))
-
+    def own_flows(self, line, ref_line, refs):
+        """The matcher: (flow to each keyframe at full size [B*K, H, W, 2], the flow at each level,
+        the global match's (query, keys))."""
+        encode = lambda x: self.encoder(ops.concatenate([x, distance_field_graph(x)], axis=-1) * 2.0 - 1.0)
+        target = [_per_reference(f, refs) for f in encode(line)]
+        keys = encode(fold_into_batch(ref_line))
         coarse, _, query, key_cells = self.global_match([target[2], keys[2]])
         levels, flow = [coarse], coarse
         for refiner, level in zip(self.refiners, (1, 0)):
             flow = refiner([target[level], keys[level], flow])
             levels.append(flow)
+        return _upsample_flow(flow), levels, (query, key_cells)
 
-        size = ops.shape(line)
-        candidates, costs = _candidates(_upsample_flow(flow), inputs.get("priors"))  # [B*K, n, H, W, 2]
+    def call(self, inputs, training=None):
+        line = ops.cast(inputs["line"], "float32")
+        ref_line, ref_color = ops.cast(inputs["ref_line"], "float32"), ops.cast(inputs["ref_color"], "float32")
+        priors = inputs.get("priors")
+        if priors is None and not self.own_flow:
+            raise ValueError("this correspondence colourer chooses among prior warps and has no matcher: give priors")
+        batch, refs = ops.shape(ref_color)[0], ops.shape(ref_color)[1]
+        outputs, own = {}, None
+        if self.own_flow:
+            own, outputs["levels"], outputs["match"] = self.own_flows(line, ref_line, refs)
+        candidates, costs = _candidates(own, priors)  # [B*K, n, H, W, 2] and [B*K, n, H, W, 1]
         count = ops.shape(candidates)[1]
-        flat = ops.reshape(candidates, (-1, size[1], size[2], 2))  # [B*K*n, H, W, 2], keyframe-major
-        if costs is not None:
-            costs = ops.reshape(costs, (-1, size[1], size[2], 1))
-        logits = self.choice_logits([target[0], _per_reference(target_distance, refs)], [keys[0], key_distance],
-                                    flat, costs, count)
-        logits = ops.transpose(ops.reshape(logits, (batch, refs * count, size[1], size[2])), (0, 2, 3, 1))
-        choice = ops.softmax(logits, axis=-1)
-        outputs = {"flows": ops.reshape(flat, (batch, refs * count, size[1], size[2], 2)), "choice": choice,
-                   "levels": levels, "match": (query, key_cells)}
+        size = ops.shape(line)
+        flows = ops.reshape(candidates, (-1, size[1], size[2], 2))  # [B*K*n, H, W, 2], keyframe-major
+        carried = self.carry(line, ref_line, ref_color, flows, count)
+        features, costs = self.candidate_features(line, ref_line, flows, carried, costs, count)
+        total = refs * count
+        own_mask = ops.reshape(ops.cast(ops.equal(ops.arange(total) % count, 0), "float32") * float(self.own_flow),
+                               (1, -1, 1, 1, 1))
+        logits = self.chooser([unfold_from_batch(features, batch, total), unfold_from_batch(costs, batch, total), own_mask])
+        drawn = unfold_from_batch(carried["drawn"], batch, total)
+        outputs.update(flows=ops.reshape(flows, (batch, total, size[1], size[2], 2)), choice=ops.softmax(logits, axis=-1),
+                       drawn=drawn)
         if not training:  # training supervises matching and choosing; only inference needs the picture
-            outputs["color"] = self.compose(line, ops.repeat(ref_line, count, axis=1),
-                                            ops.repeat(ref_color, count, axis=1), flat, choice)
+            best = _first_largest(logits)  # one keyframe's pixel, never a blend
+            outputs["color"] = ops.sum(drawn * ops.transpose(best, (0, 3, 1, 2))[..., None], axis=1)
         return outputs
 
-    def choice_logits(self, target, key, flows, prior_costs, count):
-        """[B*K*n, H, W, 1]: how much each candidate warp is trusted (CandidateChooser), from its
-        cost and from how well the keyframe's features and distance field, carried by it, match
-        the target's.
-
-        target, key: [features at 1/2, distance field at full size], one per keyframe;
-        prior_costs: [B*K*n, H, W, 1] the priors' costs (any value for own flows), or None.
-        """
-        (target, target_distance), (key, key_distance) = target, key
-        repeat = lambda x: ops.repeat(x, count, axis=0)
-        # the distance fields' disagreement at full size, as is and over a small window (as flow.warp_cost)
-        mismatch = ops.abs(repeat(target_distance) - sample_bilinear(repeat(key_distance), flows))
-        # which candidate is the network's own flow (the first of each keyframe's)
-        own = ops.reshape(ops.cast(ops.equal(ops.arange(ops.shape(flows)[0]) % count, 0), "float32"), (-1, 1, 1, 1))
-        # an own flow's cost: its distance-field disagreement over a window, as flow.warp_cost's first part
-        cost = ops.average_pool(mismatch, 9, 1, padding="same")
-        if prior_costs is not None:
-            cost = ops.where(own > 0.5, cost, prior_costs)
-        mismatch = ops.concatenate([mismatch, ops.average_pool(mismatch, 5, 1, padding="same")], axis=-1)
-        mismatch = ops.average_pool(mismatch, 2, 2, padding="valid") * 10.0
-        half = 0.5 * ops.average_pool(flows, 2, 2, padding="valid")
-        target, key = repeat(target), repeat(key)
-        warped = sample_bilinear(key, half)
-        features = ops.concatenate([target, ops.abs(target - warped), ops.mean(target * warped, axis=-1, keepdims=True),
-                                    ops.ones_like(half[..., :1]) * own, mismatch], axis=-1)
-        return self.chooser([features, cost, own])
-
-    def compose(self, line, ref_line, ref_color, flow, choice):
-        """Each candidate's keyframe paint at its flow, the most trusted candidate per pixel, the
-        target's lines over it. ref_* are [B, C, H, W, c] (one per candidate), flow [B*C, H, W, 2]."""
+    def carry(self, line, ref_line, ref_color, flows, count):
+        """Each candidate's keyframe carried to the target along its flow [B*K*n, H, W, 2]: its paint
+        with lines taken out, its line art, and the target drawn with it ("drawn": the target's lines
+        over the paint, except where a target line meets a keyframe line, which keeps the keyframe's
+        own line colour)."""
         refs = ops.shape(ref_color)[1]
-        colour, key_line = fold_into_batch(ops.cast(ref_color, "float32")), fold_into_batch(ops.cast(ref_line, "float32"))
-        paint = sample_nearest(paint_under_lines(colour, key_line, self.fill_steps), flow)
-        raw = sample_nearest(colour, flow)
-        key_on_line = sample_nearest(key_line, flow) < LINE_THRESHOLD
-        line = ops.cast(line, "float32")
-        on_line = _per_reference(ops.cast(line < LINE_THRESHOLD, "float32"), refs) > 0.5
-        # where a target line meets a keyframe line, keep the keyframe's own line colour
-        drawn = ops.where(ops.logical_and(on_line, key_on_line), raw, paint * _per_reference(line, refs))
-        shape = ops.shape(drawn)
-        drawn = ops.reshape(drawn, (-1, refs, shape[1], shape[2], 3))
-        best = _first_largest(choice)  # one keyframe's pixel, never a blend
-        return ops.sum(drawn * ops.transpose(best, (0, 3, 1, 2))[..., None], axis=1)
+        colour, key_line = fold_into_batch(ref_color), fold_into_batch(ref_line)
+        repeat = lambda x: ops.repeat(x, count, axis=0)
+        paint = sample_nearest(repeat(paint_under_lines(colour, key_line, self.fill_steps)), flows)
+        key_on_line = sample_nearest(repeat(key_line), flows) < LINE_THRESHOLD
+        target_line = repeat(_per_reference(line, refs))
+        on_line = target_line < LINE_THRESHOLD
+        raw = sample_nearest(repeat(colour), flows)
+        drawn = ops.where(ops.logical_and(on_line, key_on_line), raw, paint * target_line)
+        return {"paint": paint, "key_on_line": ops.cast(key_on_line, "float32"), "drawn": drawn}
+
+    def candidate_features(self, line, ref_line, flows, carried, costs, count):
+        """([B*K*n, H, W, F], costs [B*K*n, H, W, 1]): what the chooser knows of each candidate warp at each target pixel.
+
+        Its cost, and how much above the target's cheapest candidate it is; how far the distance
+        fields disagree under it (as is and over a small window); whether a keyframe line lands
+        here; the paint it carries and how many of the other candidates carry the same paint;
+        its length; which keyframe and which kind of warp it is; and the target's line art and
+        distance field. The own flows' cost is their distance fields' disagreement over a window
+        (as flow.warp_cost's first part); they get the chooser's offset on top.
+        """
+        refs = ops.shape(ref_line)[1]
+        total = refs * count
+        repeat = lambda x: ops.repeat(x, count, axis=0)
+        target_distance = repeat(_per_reference(distance_field_graph(line), refs))
+        key_distance = repeat(distance_field_graph(fold_into_batch(ref_line)))
+        mismatch = ops.abs(target_distance - sample_bilinear(key_distance, flows))
+        index = ops.arange(ops.shape(flows)[0]) % total  # the candidate's place among its target's
+        own = ops.reshape(ops.cast(ops.equal(index % count, 0), "float32") * float(self.own_flow), (-1, 1, 1, 1))
+        own_cost = ops.average_pool(mismatch, 9, 1, padding="same")
+        costs = ops.reshape(costs, ops.shape(own_cost)) if costs is not None else own_cost
+        costs = ops.where(own > 0.5, own_cost, costs)
+        batch = ops.shape(flows)[0] // total
+        grouped = lambda x: unfold_from_batch(x, batch, total)
+        cheapest = fold_into_batch(ops.repeat(ops.min(grouped(costs), axis=1, keepdims=True), total, axis=1))
+        paints = grouped(carried["paint"])  # [B, C, H, W, 3]
+        same = ops.cast(ops.max(ops.abs(paints[:, :, None] - paints[:, None]), axis=-1) < 0.1, "float32")  # [B, C, C, H, W]
+        agreement = fold_into_batch(((ops.sum(same, axis=2) - 1.0) / ops.maximum(ops.cast(total - 1, "float32"), 1.0))[..., None])
+        size = ops.cast(ops.shape(line)[1], "float32")
+        place = lambda x, n: ops.ones_like(mismatch) * ops.reshape(x / ops.maximum(ops.cast(n - 1, "float32"), 1.0), (-1, 1, 1, 1))
+        key_index = ops.cast(index // count, "float32")
+        kind = ops.cast(index % count, "float32")
+        target_line = repeat(_per_reference(line, refs))
+        return ops.concatenate([
+            costs, costs - cheapest, mismatch * 10.0, ops.average_pool(mismatch, 5, 1, padding="same") * 10.0,
+            carried["key_on_line"], carried["paint"] - 0.5, agreement,
+            ops.sqrt(ops.sum(ops.square(flows), axis=-1, keepdims=True)) / size,
+            place(key_index, refs), place(kind, count), own * ops.ones_like(mismatch),
+            target_line - 0.5, target_distance], axis=-1), costs
 
     def ensure_built(self) -> "CorrespondenceNetwork":
         """Create every weight by a forward pass on a tiny input (weights do not depend on size or K)."""
         if not self.built:
-            self(dummy_inputs(batch=1, height=16, width=16, refs=1))
+            self(dummy_inputs(batch=1, height=16, width=16, refs=2, priors=0 if self.own_flow else 1))
         return self
 
     def get_build_config(self):
@@ -385,14 +436,20 @@ class CorrespondenceNetwork(keras.Model):
 
     def get_config(self):
         return {**super().get_config(), "widths": self.widths, "match_dim": self.match_dim, "radius": self.radius,
-                "fill_steps": self.fill_steps, "chunk_size": self.chunk_size}
+                "fill_steps": self.fill_steps, "chunk_size": self.chunk_size, "own_flow": self.own_flow,
+                "choice_width": self.choice_width}
 
 
-def dummy_inputs(batch: int, height: int, width: int, refs: int, seed: int | None = None) -> dict:
-    """Inputs of the right shapes (random in [0, 1] when a seed is given, else white paper)."""
+def dummy_inputs(batch: int, height: int, width: int, refs: int, seed: int | None = None, priors: int = 0) -> dict:
+    """Inputs of the right shapes (random in [0, 1] when a seed is given, else white paper), with
+    `priors` prior warps a keyframe when asked (random, or zero flow and cost)."""
     import numpy as np
 
     rng = np.random.default_rng(seed) if seed is not None else None
     make = (lambda *s: rng.random(s, dtype=np.float32)) if rng else (lambda *s: np.ones(s, np.float32))
-    return {"line": make(batch, height, width, 1), "ref_color": make(batch, refs, height, width, 3),
-            "ref_line": make(batch, refs, height, width, 1)}
+    inputs = {"line": make(batch, height, width, 1), "ref_color": make(batch, refs, height, width, 3),
+              "ref_line": make(batch, refs, height, width, 1)}
+    if priors:
+        inputs["priors"] = (make(batch, refs, priors, height, width, 3) if rng else
+                            np.zeros((batch, refs, priors, height, width, 3), np.float32))
+    return inputs

@@ -96,7 +96,7 @@ class TrainConfig:
 
     def validate(self) -> "TrainConfig":
         """Raise UserError naming the field for values no run can use."""
-        from lineart_color.losses import ADVERSARIAL
+        from lineart_color.training.losses import ADVERSARIAL
         from lineart_color.models import color_transform, correspondence, temporal
 
         PRESETS = {"tcn": temporal.PRESETS, "corr": correspondence.PRESETS}.get(self.model.name,
@@ -136,10 +136,12 @@ class TrainConfig:
         if self.model.name == "corr":
             from lineart_color.data.openmoji import CEL_SOURCES
 
-            if not set(self.data.source.split("+")) <= set(CEL_SOURCES):
+            from lineart_color.data.motion_cache import is_motion_cache
+
+            if not (set(self.data.source.split("+")) <= set(CEL_SOURCES) or is_motion_cache(self.data.source)):
                 raise UserError(f"data.source: the correspondence colourer learns from rendered motion, one of "
-                                f"{CEL_SOURCES} or several joined by + (shot folders carry no true motion), "
-                                f"got {self.data.source!r}")
+                                f"{CEL_SOURCES}, several joined by +, or a motion cache (`lineart-color data motion`); "
+                                f"shot folders carry no true motion, got {self.data.source!r}")
             if self.data.height != self.data.width:
                 raise UserError(f"--size: the correspondence colourer trains on square frames, got "
                                 f"{self.data.height}x{self.data.width}")
@@ -147,7 +149,7 @@ class TrainConfig:
                 raise UserError(f"data.min_motion/max_motion: need 0 <= min <= max <= 10, got "
                                 f"{self.data.min_motion}, {self.data.max_motion}")
         if self.model.init_from is not None and not (Path(self.model.init_from) / "checkpoints").is_dir():
-            from lineart_color.model_files import model_file
+            from lineart_color.models.files import model_file
 
             model_file(self.model.init_from, self.model.name, "--init-from")  # raises naming the missing file
         if self.loss.vgg_weights is not None and not Path(self.loss.vgg_weights).is_file():
@@ -225,6 +227,11 @@ PRESETS = {
     "corr-small-cpu": lambda: _preset(model__name="corr", model__preset="small", data__height=192, data__width=192,
                                       data__batch_size=4,
                                       optimizer__generator_lr=3e-4, optimizer__beta_1=0.9, run__image_every=250),
+    # The correspondence colourer without a matcher: a learned choice among the optical flow's warps,
+    # trained from a motion cache (`--data` a folder from `lineart-color data motion`), 192 px windows.
+    "corr-choice-cpu": lambda: _preset(model__name="corr", model__preset="choice", data__height=192, data__width=192,
+                                       data__batch_size=4, optimizer__generator_lr=1e-3, optimizer__beta_1=0.9,
+                                       run__image_every=500),
     # Tiny and fast, for tests and notebooks.
     "ctn-tiny": lambda: _preset(model__preset="small", data__height=32, data__width=32, data__batch_size=2,
                                 data__max_spacing=2, run__steps=4, run__log_every=1, run__image_every=2,
@@ -232,6 +239,9 @@ PRESETS = {
     "corr-tiny": lambda: _preset(model__name="corr", model__preset="tiny", data__height=32, data__width=32,
                                  data__batch_size=2, run__steps=4, run__log_every=1, run__image_every=2,
                                  run__checkpoint_every=2),
+    "corr-choice-tiny": lambda: _preset(model__name="corr", model__preset="choice-tiny", data__height=32,
+                                        data__width=32, data__batch_size=2, run__steps=4, run__log_every=1,
+                                        run__image_every=2, run__checkpoint_every=2),
     "tcn-tiny": lambda: _preset(model__name="tcn", model__preset="small", data__height=32, data__width=32,
                                 data__batch_size=2, data__max_spacing=2, run__steps=4, run__log_every=1,
                                 run__image_every=2, run__checkpoint_every=2),

@@ -8,8 +8,10 @@ so the network is taught where each part of the drawing went, not what colour to
 - flow: at every level, the end-point error against the true flow (in full-size pixels,
   divided by 8), on pixels seen in the keyframe;
 - choice: -log of the probability the choice head puts on candidates (the network's own
-  flow and the classical prior flows, to each keyframe) whose keyframe paint, carried by
-  that flow, is the truth's colour at that pixel (pixels where none is right teach nothing).
+  flow and the classical prior flows, to each keyframe) whose drawing of the target (the
+  keyframe's paint carried by that flow, the target's lines over it) is the truth's colour
+  at that painted pixel (pixels where none is right teach nothing). A network without a
+  matcher (preset "choice") learns this term alone.
 
 Terms are per example, weighted by loss.match_weight, loss.flow_weight and loss.choice_weight.
 """
@@ -21,7 +23,7 @@ import numpy as np
 from keras import ops
 
 from lineart_color.layers.batch_fold import fold_into_batch
-from lineart_color.layers.warp import pixel_grid, sample_nearest
+from lineart_color.layers.warp import pixel_grid
 from lineart_color.models.correspondence import DOWNSAMPLING, LINE_THRESHOLD, CorrespondenceNetwork
 from lineart_color.training.config import TrainConfig
 
@@ -53,8 +55,11 @@ class CorrespondenceTask:
 
     def dataset(self, global_batch: int, start_index: int):
         from lineart_color.data.correspondence_data import MotionDataConfig, motion_dataset
+        from lineart_color.data.motion_cache import cached_motion_dataset, is_motion_cache
 
         data = self.config.data
+        if is_motion_cache(data.source):
+            return cached_motion_dataset(data.source, global_batch, start_index, seed=data.seed, size=data.height)
         motion = MotionDataConfig(size=data.height, min_motion=data.min_motion, max_motion=data.max_motion,
                                   source=data.source, seed=data.seed)
         return motion_dataset(motion, global_batch, start_index)
@@ -71,9 +76,11 @@ class CorrespondenceTask:
         return network(inputs, training=training)
 
     def generator_terms(self, outputs: dict, truth: dict, fake_logits=None) -> dict:
+        choice = self.loss.choice_weight * self.choice_term(outputs, truth)
+        if "levels" not in outputs:  # no matcher: the network only chooses
+            return {"match": ops.zeros_like(choice), "flow": ops.zeros_like(choice), "choice": choice}
         return {"match": self.loss.match_weight * self.match_term(outputs, truth),
-                "flow": self.loss.flow_weight * self.flow_term(outputs, truth),
-                "choice": self.loss.choice_weight * self.choice_term(outputs, truth)}
+                "flow": self.loss.flow_weight * self.flow_term(outputs, truth), "choice": choice}
 
     def match_term(self, outputs, truth):
         batch = ops.shape(truth["line"])[0]
@@ -105,15 +112,11 @@ class CorrespondenceTask:
         return total
 
     def choice_term(self, outputs, truth):
+        """-log of the trust put on candidates whose drawing of the target is the truth's colour."""
         batch = ops.shape(truth["line"])[0]
-        flows = ops.stop_gradient(fold_into_batch(outputs["flows"]))  # [B*C, H, W, 2], C candidates
-        candidates = ops.shape(outputs["flows"])[1]
-        per_key = candidates // ops.shape(truth["ref_color"])[1]
-        carried = sample_nearest(fold_into_batch(ops.repeat(truth["ref_color"], per_key, axis=1)), flows)
-        colour = ops.reshape(ops.repeat(truth["color"][:, None], candidates, axis=1), ops.shape(carried))
-        right = ops.cast(ops.max(ops.abs(carried - colour), axis=-1) < RIGHT_COLOUR, "float32")
-        shape = ops.shape(right)
-        right = ops.transpose(ops.reshape(right, (batch, candidates, shape[1], shape[2])), (0, 2, 3, 1))
+        drawn = ops.stop_gradient(outputs["drawn"])  # [B, C, H, W, 3]: the target as each candidate draws it
+        right = ops.cast(ops.max(ops.abs(drawn - truth["color"][:, None]), axis=-1) < RIGHT_COLOUR, "float32")
+        right = ops.transpose(right, (0, 2, 3, 1))  # [B, H, W, C]
         trusted = ops.sum(outputs["choice"] * right, axis=-1)
         teaches = ops.cast((ops.max(right, axis=-1) > 0) & (truth["line"][..., 0] >= LINE_THRESHOLD), "float32")
         return _masked_mean(-ops.log(trusted + 1e-6), teaches, batch)

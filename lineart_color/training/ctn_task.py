@@ -7,7 +7,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from lineart_color import losses
+from lineart_color.training import losses
 from lineart_color.models.color_transform import ColorTransformNetwork
 from lineart_color.models.discriminators import PatchDiscriminator
 from lineart_color.training.config import TrainConfig

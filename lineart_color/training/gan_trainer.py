@@ -25,7 +25,7 @@ from typing import Protocol
 import keras
 import tensorflow as tf
 
-from lineart_color import losses
+from lineart_color.training import losses
 from lineart_color.errors import UserError
 from lineart_color.progress import Progress
 from lineart_color.training import summaries
@@ -147,7 +147,7 @@ class GANTrainer:
 
     def _source_weights(self, path: str) -> dict:
         """variable path -> value, from a run directory's newest checkpoint or a trained network file."""
-        from lineart_color.model_files import load_network
+        from lineart_color.models.files import load_network
 
         latest = tf.train.latest_checkpoint(str(Path(path) / "checkpoints")) if Path(path).is_dir() else None
         if latest is not None:
@@ -262,7 +262,7 @@ class GANTrainer:
 
     def finish(self) -> None:
         """Loss plot and the generator as a standalone .keras file (float32, whatever the training precision)."""
-        from lineart_color.model_files import save_network
+        from lineart_color.models.files import save_network
 
         summaries.plot_losses(self.history.read(), self.run_dir / "losses.png")
         save_network(self.generator, self.run_dir / "generator.keras")

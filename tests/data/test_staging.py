@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from lineart_color.cli import run_guarded
+from lineart_color.commands.common import run_guarded
 from lineart_color.data.staging import staged_output_dir
 from lineart_color.errors import UserError
 

@@ -13,7 +13,7 @@ import keras
 import pytest
 
 from export_helpers import HEIGHT, WIDTH, write_shot
-from lineart_color.export import export
+from lineart_color.commands.export import export
 from lineart_color.models.color_transform import ColorTransformNetwork
 from lineart_color.models.temporal import TemporalConstraintNetwork
 

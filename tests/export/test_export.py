@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from export_helpers import HEIGHT, WIDTH, drawn_frame, python_colour, with_distance_fields
-from lineart_color.export import main as export_main
+from lineart_color.commands.export import main as export_main
 
 # Loads the SavedModel with TensorFlow alone (no lineart_color, no Keras model classes), as TF
 # Serving would, runs every named signature and saves what each returned.
@@ -21,7 +21,8 @@ FRESH_PROCESS = textwrap.dedent("""
     data = np.load(inputs)
     results = {}
     for case in sorted({key.split("/")[0] for key in data.files}):
-        feed = {name: tf.constant(data[f"{case}/{name}"]) for name in ("line", "ref_color", "ref_line")}
+        names = [key.split("/", 1)[1] for key in data.files if key.startswith(case + "/")]
+        feed = {name: tf.constant(data[f"{case}/{name}"]) for name in names}
         for signature in ("colorize", "serving_default"):
             results[f"{case}/{signature}"] = loaded.signatures[signature](**feed)["color"].numpy()
     np.savez(out, **results)
@@ -130,7 +131,7 @@ def test_bad_model_files_exit_2_naming_the_file(networks, tmp_path, capsys):
     ]
     for flags, named in cases:
         code, line = _export_error(capsys, *flags, "--out", out)
-        assert code == 2 and line.startswith("python -m lineart_color.export: error: ") and named in line
+        assert code == 2 and line.startswith("python -m lineart_color.commands.export: error: ") and named in line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["junk.keras"]  # nothing written
 
 
@@ -155,9 +156,9 @@ def test_export_and_serve_are_lineart_color_subcommands(tmp_path, capsys):
 def test_a_full_disk_is_one_line_and_leaves_nothing(networks, tmp_path, capsys, monkeypatch):
     import tensorflow as tf
 
-    import lineart_color.export as export_module
+    import lineart_color.commands.export as export_module
 
-    def disk_full(colorize_fn, size, path):
+    def disk_full(colorize_fn, size, path, priors=False):
         path.mkdir(parents=True)
         (path / "saved_model.pb").write_bytes(b"half")
         raise tf.errors.ResourceExhaustedError(None, None, f"{path}/variables; No space left on device")

@@ -5,7 +5,7 @@ import urllib.request
 import pytest
 
 from lineart_color.errors import UserError
-from lineart_color.serve import WEB_ROOT, main, make_server, resolve, routes
+from lineart_color.commands.serve import WEB_ROOT, main, make_server, resolve, routes
 
 
 @pytest.fixture

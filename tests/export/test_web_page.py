@@ -11,7 +11,7 @@ from PIL import Image
 
 from export_helpers import copy_bundle, network_inputs, python_colour, run_node
 from lineart_color.data.images import to_uint8
-from lineart_color.serve import make_server
+from lineart_color.commands.serve import make_server
 
 DRIVER = Path(__file__).with_name("page_driver.mjs")
 

@@ -56,7 +56,7 @@ def test_presets_and_bad_preset():
 
 def test_the_bundled_network_computes_in_float32_throughout():
     """Mixed precision is a training-time choice: no bfloat16 rounding of inputs at inference."""
-    from lineart_color.model_files import load_network
+    from lineart_color.models.files import load_network
 
     network = load_network(None, "ctn")
     assert {layer.dtype_policy.name for layer in network._flatten_layers()} == {"float32"}

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from lineart_color.errors import UserError
-from lineart_color.train import add_arguments, resolve_config
+from lineart_color.commands.train import add_arguments, resolve_config
 from lineart_color.training.config import PRESETS, TrainConfig
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from lineart_color.cli import main
 from lineart_color.data.correspondence_data import MotionDataConfig, motion_example
-from lineart_color.model_files import load_network
+from lineart_color.models.files import load_network
 from lineart_color.models.correspondence import CorrespondenceNetwork
 from lineart_color.training.config import PRESETS
 from lineart_color.training.correspondence_task import CorrespondenceTask
@@ -110,3 +110,35 @@ def test_init_from_a_run_copies_every_matching_weight_and_leaves_reshaped_ones_f
     report = capsys.readouterr().out
     assert "33 of 35 weights copied" in report  # the two refiners' first kernels: their biases keep their shape
     assert "refine_1/conv_a/conv/kernel" in report and "refine_0/conv_a/conv/kernel" in report
+
+
+@pytest.fixture(scope="module")
+def motion_cache(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("motion") / "cache"
+    assert main(["data", "motion", str(cache), "--shots", "2", "--size", "32", "--max-motion", "3"]) == 0
+    return cache
+
+
+@pytest.mark.slow
+def test_the_choice_alone_learns_from_a_motion_cache(motion_cache, tmp_path):
+    config = PRESETS["corr-choice-tiny"]()
+    config.data.source = str(motion_cache)
+    trainer = GANTrainer(config.validate(), CorrespondenceTask(config), tmp_path, strategy="default")
+    batch = next(iter(trainer._dataset(start=0)))
+    before = [v.numpy() for v in trainer.generator.trainable_variables]
+    losses = [trainer.train_step(batch) for _ in range(30)]
+    assert losses[0]["match"] == 0.0 and losses[0]["flow"] == 0.0  # no matcher: choosing is all it learns
+    unchanged = [v.path for a, v in zip(before, trainer.generator.trainable_variables) if np.array_equal(a, v.numpy())]
+    assert unchanged == []
+    assert np.mean([l["choice"] for l in losses[-3:]]) < losses[0]["choice"]
+
+
+@pytest.mark.slow
+def test_train_the_choice_from_a_cache_then_colorize(motion_cache, tmp_path, make_shot):
+    run = tmp_path / "run"
+    assert main(["train", "--run-dir", str(run), "--preset", "corr-choice-tiny", "--data", str(motion_cache)]) == 0
+    assert load_network(run, "corr").own_flow is False
+    shot = make_shot(frames=4, height=32, width=40, keyframes=(0, 3))
+    out = tmp_path / "out"
+    assert main(["colorize", str(shot), "--out", str(out), "--method", "corr", "--model", str(run)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["0000.png", "0001.png", "0002.png", "0003.png"]

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from lineart_color.errors import UserError
-from lineart_color.model_files import load_network
-from lineart_color.train import main as train_main
+from lineart_color.models.files import load_network
+from lineart_color.commands.train import main as train_main
 from lineart_color.training.config import PRESETS
 from lineart_color.training.ctn_task import CTNTask
 from lineart_color.training.gan_trainer import GANTrainer
@@ -61,7 +61,7 @@ def _checkpoint_weights(run_dir: Path, step: int):
 
 def test_a_killed_run_resumes_from_its_checkpoint_with_identical_state(tmp_path):
     killed = tmp_path / "killed"
-    command = [sys.executable, "-m", "lineart_color.train", "--run-dir", str(killed), "--preset", "ctn-tiny",
+    command = [sys.executable, "-m", "lineart_color.commands.train", "--run-dir", str(killed), "--preset", "ctn-tiny",
                "--steps", "1000", "--set", "run.checkpoint_every=2"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -1,12 +1,11 @@
-"""`lineart-color data moji|video`: make shot folders from OpenMoji or from a video."""
+"""`lineart-color data moji|clipart|motion|video`: make shot folders from drawings or a video, or a motion cache."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from lineart_color.cli import non_negative_float, positive_int
+from lineart_color.commands.common import non_negative_float, positive_int
 from lineart_color.data.lineart import METHODS
 from lineart_color.errors import UserError
 
@@ -23,6 +22,19 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                                                "`make clipart` installs Debian's openclipart-svg)")
     add_cel_shot_arguments(clipart, "drawing")
     clipart.set_defaults(run=run_cel_shots, source="clipart")
+
+    motion = kinds.add_parser("motion", help="render training shots with their true motion and optical flows once, "
+                                             "for `train --data OUT` of the correspondence colourer")
+    motion.add_argument("out", type=Path, metavar="OUT", help="new folder for the motion cache")
+    motion.add_argument("--source", default="moji", metavar="SOURCES",
+                        help="moji, clipart, or both as moji+clipart (one source a shot; default moji)")
+    motion.add_argument("--shots", type=positive_int, default=16, help="number of shots (default 16)")
+    motion.add_argument("--size", type=positive_int, default=256, help="frame side in pixels (default 256)")
+    motion.add_argument("--min-motion", type=non_negative_float, default=0.5, metavar="SCALE",
+                        help="each shot's motion scale is drawn between these (default 0.5 to 4)")
+    motion.add_argument("--max-motion", type=non_negative_float, default=4.0, metavar="SCALE")
+    motion.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    motion.set_defaults(run=run_motion_cache)
 
     video = kinds.add_parser("video", help="cut a video into shots with colour and extracted line art")
     video.add_argument("video", type=Path, metavar="IN", help="input video file (anything OpenCV reads)")
@@ -103,6 +115,28 @@ def run_cel_shots(args: argparse.Namespace) -> None:
     print(f"wrote {args.shots} {args.source} {args.split} shots of {args.frames} frames at {args.size}px to {args.out}")
 
 
+def run_motion_cache(args: argparse.Namespace) -> None:
+    from lineart_color.data.correspondence_data import MotionDataConfig
+    from lineart_color.data.motion_cache import write_motion_cache
+    from lineart_color.data.staging import check_output_dir, staged_output_dir
+    from lineart_color.progress import Progress
+
+    if args.size > MAX_CEL_SIZE:
+        raise UserError(f"--size must be at most {MAX_CEL_SIZE} pixels, got {args.size}")
+    if args.max_motion > 10:
+        raise UserError(f"--max-motion must be at most 10 (cels would leave the frame), got {args.max_motion}")
+    try:
+        config = MotionDataConfig(size=args.size, min_motion=args.min_motion, max_motion=args.max_motion,
+                                  source=args.source, seed=args.seed)
+    except ValueError as error:
+        flag = "--size" if "size" in str(error) else "--source" if "source" in str(error) else "--min-motion"
+        raise UserError(f"{flag}: {error}") from None
+    check_output_dir(args.out, "OUT")
+    with staged_output_dir(args.out) as stage, Progress(args.shots, "shots") as progress:
+        write_motion_cache(stage, config, args.shots, progress)
+    print(f"wrote {args.shots} {args.source} training shots with their motion at {args.size}px to {args.out}")
+
+
 def run_video(args: argparse.Namespace) -> None:
     from lineart_color.data.video import VideoOptions, video_to_shots
 
@@ -116,13 +150,3 @@ def run_video(args: argparse.Namespace) -> None:
     )
     shots = video_to_shots(args.video, args.out, options)
     print(f"wrote {len(shots)} shots from {args.video} to {args.out}")
-
-
-def main(argv=None) -> int:
-    from lineart_color.cli import run_guarded
-
-    parser = argparse.ArgumentParser(prog="python -m lineart_color.data")
-    commands = parser.add_subparsers(dest="command", required=True)
-    add_parser(commands)
-    args = parser.parse_args(["data", *(sys.argv[1:] if argv is None else argv)])
-    return run_guarded(args.run, args, parser.prog)

@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from lineart_color.cli import add_command, add_max_pixels, apply_max_pixels, positive_int, standalone_main
+from lineart_color.commands.common import add_command, add_max_pixels, apply_max_pixels, positive_int, standalone_main
 from lineart_color.errors import UserError
 
 METHODS = ("flow", "corr", "ctn", "ctn+tcn", "bucket", "nearest")
@@ -61,7 +61,7 @@ def make_colorizer(method: str = DEFAULT_METHOD, model: str | None = None, tempo
     if method in classical:
         colorizer = classical[method]()
     else:
-        from lineart_color.model_files import load_network
+        from lineart_color.models.files import load_network
         from lineart_color.quiet import import_tensorflow
 
         import_tensorflow()

@@ -1,4 +1,4 @@
-"""`make demo` (`python -m lineart_color.demo`): the main job, end to end, on fresh OpenMoji val shots.
+"""`make demo` (`python -m lineart_color.commands.demo`): the main job, end to end, on fresh OpenMoji val shots.
 
 Renders val-split shots with keyframes first and last, colours them with the default
 colourer (keyframe paints carried along optical flow), the learned correspondence
@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from lineart_color.cli import positive_int, run_guarded
+from lineart_color.commands.common import positive_int, run_guarded
 
 
 def render_val_shots(folder: Path, count: int, frames: int, size: int, seed: int) -> None:
@@ -35,8 +35,8 @@ def render_val_shots(folder: Path, count: int, frames: int, size: int, seed: int
 
 def demo_methods() -> dict:
     """name -> colourer: the bundled networks (those that ship) and the floors; flow is also the default."""
-    from lineart_color.colorize import make_colorizer
-    from lineart_color.model_files import BUNDLED
+    from lineart_color.commands.colorize import make_colorizer
+    from lineart_color.models.files import BUNDLED
 
     methods = {}
     if BUNDLED["corr"].is_file():
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> None:
     from lineart_color.colorizers import colorize_shot
     from lineart_color.data.shots import list_dataset, read_shot
     from lineart_color.data.staging import staged_output_dir
-    from lineart_color.evaluate import evaluate, format_table
+    from lineart_color.commands.evaluate import evaluate, format_table
     from lineart_color.progress import Progress
 
     started = time.monotonic()
@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lineart_color.demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m lineart_color.commands.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="demo_output", help="folder for the demo's files (replaced each run)")
     parser.add_argument("--shots", type=positive_int, default=6)
     parser.add_argument("--frames", type=positive_int, default=8)

@@ -1,4 +1,4 @@
-"""`python -m lineart_color.train` / `lineart-color train`: flags -> config -> GAN training loop.
+"""`python -m lineart_color.commands.train` / `lineart-color train`: flags -> config -> GAN training loop.
 
     lineart-color train --run-dir runs/ctn --model ctn --data moji --preset ctn-small-cpu --steps 20000
 
@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from lineart_color.cli import add_command, positive_int, standalone_main
+from lineart_color.commands.common import add_command, positive_int, standalone_main
 from lineart_color.errors import UserError
 from lineart_color.training.config import MODELS, PRECISIONS, PRESETS, STRATEGIES, TrainConfig
 
@@ -37,7 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="start a new run from a trained generator's weights (.keras file or run directory)")
     parser.add_argument("--data", default=None, metavar="DIR|moji",
                         help="a folder of shot folders, or moji to render OpenMoji train shots on the fly "
-                             "(--model corr: moji, clipart or moji+clipart)")
+                             "(--model corr: moji, clipart or moji+clipart rendered on the fly, or a motion cache "
+                             "from `lineart-color data motion`)")
     parser.add_argument("--steps", type=positive_int, default=None, help="train until this step")
     parser.add_argument("--batch-size", type=positive_int, default=None, help="global batch size")
     parser.add_argument("--size", type=positive_int, default=None, help="square crop side (multiple of 8)")

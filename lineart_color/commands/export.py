@@ -1,4 +1,4 @@
-"""`lineart-color export` / `python -m lineart_color.export`: a trained model -> SavedModel, TF.js, manifest.
+"""`lineart-color export` / `python -m lineart_color.commands.export`: a trained model -> SavedModel, TF.js, manifest.
 
     lineart-color export --model runs/ctn --out exported/ctn --size 256
     lineart-color export --model runs/ctn --temporal runs/tcn --out exported/ctn+tcn --dynamic --float16
@@ -21,7 +21,7 @@ from importlib import metadata
 from pathlib import Path
 
 from lineart_color import __version__
-from lineart_color.cli import add_command, standalone_main
+from lineart_color.commands.common import add_command, standalone_main
 from lineart_color.errors import UserError
 
 SIZE_MULTIPLE = 8  # the colour network's features are at 1/8 size
@@ -63,7 +63,7 @@ def disk_faults_as_os_errors():
         raise OSError(errno.ENOSPC, "No space left on device") from None
 
 
-def write_saved_model(colorize_fn, size: tuple[int, int] | None, path: Path) -> None:
+def write_saved_model(colorize_fn, size: tuple[int, int] | None, path: Path, priors: bool = False) -> None:
     import keras
 
     from lineart_color.serving_graph import SIGNATURE_NAME, input_signature
@@ -73,7 +73,7 @@ def write_saved_model(colorize_fn, size: tuple[int, int] | None, path: Path) -> 
     archive = keras.export.ExportArchive()
     height, width = size if size is not None else (None, None)
     # The first endpoint also becomes "serving_default", which TF Serving calls by default.
-    archive.add_endpoint(SIGNATURE_NAME, colorize_fn, input_signature=input_signature(height, width))
+    archive.add_endpoint(SIGNATURE_NAME, colorize_fn, input_signature=input_signature(height, width, priors))
     archive.write_out(str(path), verbose=False)
 
 
@@ -102,9 +102,8 @@ def make_manifest(color_network, temporal_network, size, float16: bool, out: Pat
     import tensorflow as tf
 
     from lineart_color.data.distance import DEFAULT_REACH, LINE_THRESHOLD
-    from lineart_color.serving_graph import OUTPUT_NAME, SIGNATURE_NAME
-
-    from lineart_color.model_files import network_kind
+    from lineart_color.models.files import network_kind
+    from lineart_color.serving_graph import OUTPUT_NAME, SIGNATURE_NAME, needs_priors
 
     kind = network_kind(color_network)
     height, width = size if size is not None else (None, None)
@@ -130,6 +129,11 @@ def make_manifest(color_network, temporal_network, size, float16: bool, out: Pat
                           "meaning": "painted keyframes, RGB"},
             "ref_line": {"shape": [None, None, height, width, 1], "dtype": "float32", "range": unit,
                          "meaning": "the keyframes' line art, grey"},
+            **({"priors": {"shape": [None, None, None, height, width, 3], "dtype": "float32",
+                           "meaning": "the classical optical flow's warps from the target to each keyframe, "
+                                      "direct and chained, as (dx, dy, cost): lineart_color.flow.ShotMotion.priors "
+                                      "(OpenCV DIS; no TF.js equivalent, so browsers cannot run this bundle)"}}
+               if needs_priors(color_network) else {}),
         },
         "outputs": {OUTPUT_NAME: {"shape": [None, height, width, 3], "dtype": "float32", "range": unit,
                                   "meaning": "the coloured target, RGB"}},
@@ -144,10 +148,10 @@ def make_manifest(color_network, temporal_network, size, float16: bool, out: Pat
 
 
 def bundled_kinds() -> tuple[str, ...]:
-    """Network kinds --model accepts; without --model, the first one's bundled file (corr when it ships)."""
-    from lineart_color.model_files import BUNDLED
-
-    return ("corr", "ctn") if BUNDLED["corr"].is_file() else ("ctn", "corr")
+    """Network kinds --model accepts; without --model, the first one's bundled file: the Colour
+    Transform Network, which runs anywhere TF.js does (the bundled correspondence colourer needs
+    OpenCV's optical flow as an input, which a browser lacks)."""
+    return ("ctn", "corr")
 
 
 def export(model: Path, out: Path, temporal: Path | None = None, size: tuple[int, int] | None = DEFAULT_SIZE,
@@ -157,8 +161,8 @@ def export(model: Path, out: Path, temporal: Path | None = None, size: tuple[int
     size is (height, width), or None for any size that is a multiple of 8.
     """
     from lineart_color.data.staging import check_output_dir, staged_output_dir
-    from lineart_color.model_files import load_network
-    from lineart_color.serving_graph import make_colorize_fn
+    from lineart_color.models.files import load_network
+    from lineart_color.serving_graph import make_colorize_fn, needs_priors
 
     check_output_dir(out, "--out")  # before the slow part
     color_network = load_network(model, bundled_kinds(), "--model")
@@ -168,7 +172,8 @@ def export(model: Path, out: Path, temporal: Path | None = None, size: tuple[int
     with staged_output_dir(out, "--out") as stage:
         print("writing the SavedModel", file=sys.stderr)
         with disk_faults_as_os_errors():
-            write_saved_model(make_colorize_fn(color_network, temporal_network), size, stage / SAVED_MODEL_DIR)
+            write_saved_model(make_colorize_fn(color_network, temporal_network), size, stage / SAVED_MODEL_DIR,
+                              needs_priors(color_network))
         print("converting it to TF.js", file=sys.stderr)
         convert_to_tfjs(stage / SAVED_MODEL_DIR, stage / TFJS_DIR, float16)
         manifest = make_manifest(color_network, temporal_network, size, float16, stage)

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from lineart_color import metrics
-from lineart_color.cli import add_command, add_max_pixels, apply_max_pixels, standalone_main
+from lineart_color.commands.common import add_command, add_max_pixels, apply_max_pixels, standalone_main
 from lineart_color.errors import UserError
 
 BASELINES = ("nearest", "bucket", "flow", "region-ceiling")

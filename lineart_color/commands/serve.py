@@ -20,14 +20,14 @@ import sys
 import urllib.parse
 from pathlib import Path
 
-from lineart_color.cli import add_command, standalone_main
+from lineart_color.commands.common import add_command, standalone_main
 from lineart_color.errors import UserError
 
 HOST = "127.0.0.1"  # a quick look, not a deployment: never listen beyond this machine
 # Host headers a request may carry (with the served port): a page on another site whose name
 # was rebound to 127.0.0.1 (DNS rebinding) sends its own name, and is refused.
 LOCAL_NAMES = ("127.0.0.1", "localhost", "[::1]")
-EXPORT_ROOT = Path(__file__).resolve().parent.parent / "export"
+EXPORT_ROOT = Path(__file__).resolve().parents[2] / "export"  # the repository's export/
 WEB_ROOT = EXPORT_ROOT / "web"
 ISOLATION_HEADERS = {"Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp"}
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lineart_color.errors import UserError
 
-WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"  # lineart_color/weights
 BUNDLED = {
     "ctn": WEIGHTS_DIR / "color_transform_small.keras",
     "tcn": WEIGHTS_DIR / "temporal_small.keras",
