@@ -17,15 +17,18 @@ class ConvBlock(keras.layers.Layer):
     """The building block of every encoder, decoder and discriminator here."""
 
     def __init__(self, filters: int, kernel_size: int = 3, strides: int = 1, norm: str = "instance",
-                 activation: str | None = "leaky_relu", spectral: bool = True, **kwargs):
+                 activation: str | None = "leaky_relu", spectral: bool = True, dilation: int = 1, **kwargs):
         super().__init__(**kwargs)
         if norm not in NORMS:
             raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
-        if filters < 1 or kernel_size < 1 or strides < 1:
-            raise ValueError(f"filters, kernel_size and strides must be >= 1, got {filters}, {kernel_size}, {strides}")
-        self.filters, self.kernel_size, self.strides = filters, kernel_size, strides
+        if filters < 1 or kernel_size < 1 or strides < 1 or dilation < 1:
+            raise ValueError(f"filters, kernel_size, strides and dilation must be >= 1, got {filters}, {kernel_size}, "
+                             f"{strides}, {dilation}")
+        if strides > 1 and dilation > 1:
+            raise ValueError("a convolution is strided or dilated, not both")
+        self.filters, self.kernel_size, self.strides, self.dilation = filters, kernel_size, strides, dilation
         self.norm, self.activation, self.spectral = norm, activation, spectral
-        conv = keras.layers.Conv2D(filters, kernel_size, strides=strides, padding="same",
+        conv = keras.layers.Conv2D(filters, kernel_size, strides=strides, padding="same", dilation_rate=dilation,
                                    use_bias=norm == "none", name="conv")
         self.conv = keras.layers.SpectralNormalization(conv, name="spectral_conv") if spectral else conv
         self.normalize = instance_norm("instance_norm") if norm == "instance" else None
@@ -52,4 +55,5 @@ class ConvBlock(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
-                "strides": self.strides, "norm": self.norm, "activation": self.activation, "spectral": self.spectral}
+                "strides": self.strides, "norm": self.norm, "activation": self.activation, "spectral": self.spectral,
+                "dilation": self.dilation}

@@ -62,8 +62,8 @@ PRESETS = {
 }
 
 
-def _conv(filters: int, strides: int = 1, activation="leaky_relu", name=None) -> ConvBlock:
-    return ConvBlock(filters, 3, strides, norm="none", activation=activation, spectral=False, name=name)
+def _conv(filters: int, strides: int = 1, activation="leaky_relu", name=None, dilation: int = 1) -> ConvBlock:
+    return ConvBlock(filters, 3, strides, norm="none", activation=activation, spectral=False, dilation=dilation, name=name)
 
 
 def _per_reference(x, refs):
@@ -246,11 +246,13 @@ class CandidateChooser(keras.layers.Layer):
     own flows, which are charged a learned offset on top (they have no forward-backward check;
     it starts at 2, so they are first trusted only where every classical warp is badly off).
 
-    The correction judges all of a target's candidates together, at full size, 1/2 and 1/4: each
-    candidate's features are encoded alone, and at every level each candidate also sees the mean
-    and the max of all candidates' encodings, so it can tell whether the others carry the same
-    paint and which of them is the better explanation (the choice is relative). Any number of
-    candidates in any order works. Its last layer starts at zero: untrained, the chooser picks
+    The correction judges all of a target's candidates together, at full size, 1/2, 1/4 and 1/8:
+    each candidate's features are encoded alone, and at every coarse level each candidate also
+    sees the mean and the max of all candidates' encodings, so it can tell whether the others
+    carry the same paint and which of them explains the neighbourhood better (the choice is
+    relative). Dilated convolutions at 1/8 let it judge a whole part of the drawing (about 200 px
+    around), where a warp that lost a part is wrong over an area and not at one pixel. Any number
+    of candidates in any order works. Its last layer starts at zero: untrained, the chooser picks
     the cheapest warp as the flow colourer does, and training learns where that cost is wrong.
     """
 
@@ -260,25 +262,26 @@ class CandidateChooser(keras.layers.Layer):
             raise ValueError(f"width must be >= 2, got {width}")
         self.width = width
         half = max(width // 2, 1)
-        self.encode = [_conv(half, name="full_a"), _conv(width, 2, name="half_a"), _conv(width, 2, name="quarter_a")]
-        self.quarter = [_conv(width, name="quarter_b"), _conv(width, name="quarter_c")]
-        self.decode_half = _conv(half, name="half_b")
-        self.decode_full = _conv(half, name="full_b")
+        self.encode = [_conv(half, name="full_a"), _conv(width, 2, name="half_a"), _conv(width, 2, name="quarter_a"),
+                       _conv(width, 2, name="eighth_a")]
+        self.eighth = [_conv(width, name=f"eighth_{rate}", dilation=rate) for rate in (1, 2, 4)]
+        self.decode = [_conv(width, name="quarter_b"), _conv(half, name="half_b"), _conv(half, name="full_b")]
         self.correction = keras.layers.Conv2D(1, 3, padding="same", kernel_initializer="zeros", name="correction")
 
     def build(self, input_shape):
-        features = input_shape[0]
-        shape = (None, None, None, features[-1])
+        shape = (None, None, None, input_shape[0][-1])
         encoded = []
         for block in self.encode:
             block.build(shape)
             shape = block.compute_output_shape(shape)
             encoded.append(shape[-1])
-        for block in self.quarter:
+        for block in self.eighth:
             block.build((None, None, None, 3 * self.width))
-        self.decode_half.build((None, None, None, self.width + encoded[1] + 2 * encoded[1]))
-        self.decode_full.build((None, None, None, self.decode_half.filters + encoded[0]))
-        self.correction.build((None, None, None, self.decode_full.filters))
+        below = self.width
+        for block, skip, context in zip(self.decode, encoded[2::-1], (True, True, False)):
+            block.build((None, None, None, below + skip + (2 * skip if context else 0)))
+            below = block.filters
+        self.correction.build((None, None, None, below))
         self.log_scale = self.add_weight(shape=(), initializer=keras.initializers.Constant(3.0), name="log_scale")
         self.own_offset = self.add_weight(shape=(), initializer=keras.initializers.Constant(2.0), name="own_offset")
 
@@ -286,13 +289,15 @@ class CandidateChooser(keras.layers.Layer):
         features, cost, own = inputs
         batch, count = ops.shape(features)[0], ops.shape(features)[1]
         cost = ops.cast(cost, "float32") + own * self.own_offset
-        full = self.encode[0](fold_into_batch(features))
-        half = self.encode[1](full)
-        x = self.encode[2](half)
-        for block in self.quarter:
+        x, levels = fold_into_batch(features), []
+        for block in self.encode:
+            x = block(x)
+            levels.append(x)
+        for block in self.eighth:
             x = block(ops.concatenate([x, _over_candidates(x, batch, count)], axis=-1))
-        x = self.decode_half(ops.concatenate([upsample_bilinear_2x(x), half, _over_candidates(half, batch, count)], axis=-1))
-        x = self.decode_full(ops.concatenate([upsample_bilinear_2x(x), full], axis=-1))
+        for block, skip, context in zip(self.decode, levels[2::-1], (True, True, False)):
+            parts = [upsample_bilinear_2x(x), skip] + ([_over_candidates(skip, batch, count)] if context else [])
+            x = block(ops.concatenate(parts, axis=-1))
         correction = unfold_from_batch(ops.cast(self.correction(x), "float32"), batch, count)
         logits = correction - ops.exp(self.log_scale) * cost  # [B, C, H, W, 1]
         return ops.transpose(logits[..., 0], (0, 2, 3, 1))

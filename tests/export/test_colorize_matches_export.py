@@ -1,0 +1,52 @@
+"""`colorize` and `export` run one computation: for every method that exports, the exported
+SavedModel, loaded by TensorFlow alone in another process and fed what colorize feeds its
+graph, gives colorize's colours."""
+
+import keras
+import numpy as np
+import pytest
+
+from lineart_color.colorizers import FrameInputs, shot_motion, stack_inputs
+from lineart_color.commands.colorize import make_colorizer
+from lineart_color.commands.export import export
+from lineart_color.data import openmoji
+from lineart_color.data.shots import read_shot
+from lineart_color.models.correspondence import CorrespondenceNetwork
+from test_export import _run_fresh
+
+
+@pytest.fixture(scope="module")
+def moji_shot(tmp_path_factory):
+    shot = openmoji.MojiShot.sample(openmoji.shot_rng(21, 0), openmoji.emoji_codes("val"), 4, 40, motion=2.0)
+    return read_shot(openmoji.write_moji_shot(tmp_path_factory.mktemp("moji") / "shot", shot, keyframes=[0, 3]))
+
+
+@pytest.fixture(scope="module")
+def chooser_file(tmp_path_factory):
+    keras.utils.set_random_seed(4)
+    network = CorrespondenceNetwork.from_preset("choice-tiny").ensure_built()
+    kernel = network.chooser.correction.kernel
+    kernel.assign(np.random.default_rng(4).normal(0.0, 0.5, kernel.shape))  # the learned part switched on
+    path = tmp_path_factory.mktemp("choice") / "choice.keras"
+    network.save(path)
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["ctn", "ctn+tcn", "corr"])
+def test_the_exported_saved_model_gives_colorize_s_colours(method, moji_shot, networks, chooser_file, tmp_path):
+    model = chooser_file if method == "corr" else networks["ctn_run"]
+    temporal = networks["tcn_file"] if method == "ctn+tcn" else None
+    names = [name for name in moji_shot.names if name not in moji_shot.keyframes]
+    coloured = dict(make_colorizer(method, str(model), temporal and str(temporal)).colour_frames(moji_shot, names))
+
+    export(model, tmp_path / "bundle", temporal, size=None)
+    motion = shot_motion(moji_shot) if method == "corr" else None
+    inputs = stack_inputs([FrameInputs(moji_shot, name, motion) for name in names])
+    keys = ("line", "ref_color", "ref_line", "priors")[: len(inputs)]
+    results = _run_fresh(tmp_path / "bundle", {"shot": dict(zip(keys, inputs))}, tmp_path)
+
+    exported = results["shot/colorize"][:, :40, :40]
+    ours = np.stack([coloured[name] for name in names])
+    same = np.abs(exported - ours).max(axis=-1) < 1e-4
+    assert same.mean() > 0.999, same.mean()  # a hard choice may tie the other way at a pixel
