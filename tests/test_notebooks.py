@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = [Path(__file__).parent.parent / "notebooks" / "train_ctn.ipynb"]  # by name: a lost notebook fails
 
 
 @pytest.mark.slow
@@ -19,7 +19,3 @@ def test_notebook_runs_at_tiny_size(path, tmp_path, monkeypatch):
     assert (tmp_path / "run" / "generator.keras").is_file()
     outputs = "".join(output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", []))
     assert "done at step 2" in outputs
-
-
-def test_there_are_notebooks():
-    assert NOTEBOOKS, "notebooks/ is empty"
