@@ -1,40 +1,45 @@
 """The correspondence colourer: match the target's line art to each keyframe, then copy the
 keyframes' own paint. It learns matching and choosing, never painting.
 
+Two forms (presets): with a matcher ("small", "tiny"), which finds its own flow to each
+keyframe beside any prior warps; and without one ("choice", "choice-tiny"), which chooses
+among the prior warps alone and needs them.
+
 Inputs (a dict, float in [0, 1], H and W multiples of 8, any K >= 1 keyframes):
     line         [B, H, W, 1]        target line art, dark on white
     ref_color    [B, K, H, W, 3]     keyframe colour
     ref_line     [B, K, H, W, 1]     keyframe line art
-    priors       [B, K, P, H, W, 3]  optional: P more candidate warps to each keyframe, each as
-                                     (dx, dy, cost): the classical optical flow, direct and chained,
-                                     with the flow colourer's cost of it (flow.ShotMotion.priors)
-Outputs (a dict), with n = 1 + P candidates a keyframe, C = K * n, keyframe-major:
+    priors       [B, K, P, H, W, 3]  P more candidate warps to each keyframe (optional with a
+                                     matcher), each as (dx, dy, cost): the classical optical flow,
+                                     direct and chained, with the flow colourer's cost of it
+                                     (flow.ShotMotion.priors)
+Outputs (a dict), with n candidates a keyframe (1 + P with a matcher, else P), C = K * n,
+keyframe-major:
     color        [B, H, W, 3]        the target coloured with keyframe pixels (exact paints)
     flows        [B, C, H, W, 2]     (dx, dy) px: target pixel p shows what the keyframe shows at p + flow;
-                                     each keyframe's first candidate is the network's own flow
+                                     with a matcher, each keyframe's first candidate is its own flow
     choice       [B, H, W, C]        how much each candidate is trusted at each pixel (softmax)
-    levels     [flow at 1/8, 1/4, 1/2], each [B*K, h, w, 2] in that level's pixels (for training)
-    match      (query [B*K, Q, C], keys [B*K, N, C]) of the global match, for its training loss
+    drawn        [B, C, H, W, 3]     the target as each candidate draws it (for training)
+    levels     [flow at 1/8, 1/4, 1/2], each [B*K, h, w, 2] in that level's pixels (matcher only)
+    match      (query [B*K, Q, C], keys [B*K, N, C]) of the global match (matcher only)
 
 How:
-1. One shared encoder turns line art and its distance field (computed in the graph, as
-   export needs) into features at 1/2, 1/4 and 1/8.
-2. Global match at 1/8: every target cell is compared with every cell of each keyframe
-   (cosine similarity, a softmax per keyframe); the expected position is a coarse flow that
-   can span the whole frame, so large motion is found.
-3. Coarse to fine, at 1/4 and 1/2: the keyframe's features are warped by the current
-   flow, a local correlation (radius r) searches around it, and a small network predicts
-   the correction. The flow at 1/2 is smooth enough to be upsampled to full size.
-4. Candidates: the network's own flow to each keyframe, and any prior warps given (the
-   classical optical flow). Every candidate has a cost, lower is better: the flow colourer's
-   own for a prior warp; for the network's flow, its distance fields' disagreement plus a
-   learned offset. The choice (CandidateChooser) is -cost times a learned scale plus a learned
-   correction, judged at 1/2 from how well the keyframe's features and distance field, carried
-   by the warp, match the target's. The correction starts at zero, so the untrained choice is
-   the flow colourer's; training learns where the hand-made cost is wrong (occlusion, parts one
-   warp lost).
-5. The keyframe paint (lines taken out, so no keyframe line lands on paint) is sampled at
-   the flow at the nearest pixel, the best candidate wins, and the target's lines are laid over it.
+1. The matcher: one shared encoder turns line art and its distance field (computed in the
+   graph, as export needs) into features at 1/2, 1/4 and 1/8. A global match at 1/8
+   compares every target cell with every cell of each keyframe (cosine similarity, a softmax
+   per keyframe); the expected position is a coarse flow that can span the whole frame.
+   Coarse to fine, at 1/4 and 1/2, a local correlation around the warped keyframe features
+   corrects it; the flow at 1/2 is upsampled to full size.
+2. Candidates: the matcher's flow to each keyframe, and the prior warps given. Each one
+   carries its keyframe to the target: the paint (lines taken out, so no keyframe line lands
+   on paint) sampled at the nearest pixel, the target's lines laid over it.
+3. Every candidate has a cost, lower is better: the flow colourer's own for a prior warp;
+   for the matcher's flow, its distance fields' disagreement plus a learned offset. The
+   choice (CandidateChooser) is -cost times a learned scale plus a learned correction, which
+   judges all candidates together from what each one carries (candidate_features). The
+   correction starts at zero, so the untrained choice is the flow colourer's; training learns
+   where the hand-made cost is wrong.
+4. The most trusted candidate's drawing wins at each pixel: keyframe pixels, never a blend.
 """
 
 from __future__ import annotations
