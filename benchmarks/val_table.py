@@ -3,8 +3,7 @@
     python benchmarks/val_table.py runs/val_moji runs/val_moji3 runs/val_clipart \\
         --methods ctn ctn+snap --json benchmarks/figures/val_table.json
     python benchmarks/val_table.py runs/val_moji runs/val_moji3 runs/val_clipart \\
-        --methods corr --floors --model benchmarks/work/correspondence_small_wip.keras \\
-        --json benchmarks/figures/val_table.json --update
+        --methods corr --json benchmarks/figures/val_table.json --update
 
 Each SET is a dataset in the evaluation layout (truth/ for every frame, keyframes in color/),
 e.g. from `lineart-color data moji SET --split val --keyframes 0,-1`. Methods are colorize's

@@ -21,15 +21,16 @@ from lineart_color.errors import UserError
 METHODS = ("flow", "corr", "ctn", "ctn+tcn", "bucket", "nearest")
 NETWORK_KINDS = {"corr": "corr", "ctn": "ctn", "ctn+tcn": "ctn"}  # method -> the network kind its --model holds
 # The best colourer measured on val (moji gentle and three times the motion, clipart together); see README.
-DEFAULT_METHOD = "flow"
+DEFAULT_METHOD = "corr"  # the best on every val set (README, "Measured")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("shot", type=Path, metavar="SHOT", help="a shot folder, or a folder of shot folders")
     parser.add_argument("--out", type=Path, required=True, help="new folder for the coloured frames")
     parser.add_argument("--method", choices=METHODS, default=DEFAULT_METHOD,
-                        help=f"flow: keyframe paints carried along dense optical flow; corr: the learned "
-                             f"correspondence colourer; ctn: the Colour Transform Network; ctn+tcn: refined by a "
+                        help=f"corr: the learned correspondence colourer (a learned choice among the optical "
+                             f"flow's warps; slower: use flow for large frames); flow: keyframe paints carried "
+                             f"along dense optical flow; ctn: the Colour Transform Network; ctn+tcn: refined by a "
                              f"temporal network; bucket: classical region matching; nearest: copy the nearest "
                              f"keyframe (default: {DEFAULT_METHOD}, the best on val)")
     parser.add_argument("--model", default=None, metavar="PATH",

@@ -16,7 +16,7 @@ WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"  # lineart_color/w
 BUNDLED = {
     "ctn": WEIGHTS_DIR / "color_transform_small.keras",
     "tcn": WEIGHTS_DIR / "temporal_small.keras",
-    "corr": WEIGHTS_DIR / "correspondence_small.keras",
+    "corr": WEIGHTS_DIR / "correspondence_choice.keras",
 }
 KIND_NAMES = {"ctn": "Colour Transform Network", "tcn": "Temporal Constraint Network",
               "corr": "correspondence colourer"}
