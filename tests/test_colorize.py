@@ -288,4 +288,4 @@ def test_help_promises_only_what_ships(capsys):
         main(["colorize", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "trained (none ships)" in text  # --temporal: no temporal network is bundled
-    assert "default: flow, the best on val" in text
+    assert "default: corr, the best on val" in text
