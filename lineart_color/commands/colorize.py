@@ -21,7 +21,7 @@ from lineart_color.errors import UserError
 METHODS = ("flow", "corr", "ctn", "ctn+tcn", "bucket", "nearest")
 NETWORK_KINDS = {"corr": "corr", "ctn": "ctn", "ctn+tcn": "ctn"}  # method -> the network kind its --model holds
 # The best colourer measured on val (moji gentle and three times the motion, clipart together); see README.
-DEFAULT_METHOD = "corr"  # the best on every val set (README, "Measured")
+DEFAULT_METHOD = "corr"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

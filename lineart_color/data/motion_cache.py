@@ -83,15 +83,23 @@ class MotionCache:
     def example(self, position: int, mirror: bool = False) -> dict[str, np.ndarray]:
         """Example `position` (shot-major) as float32 arrays of the correspondence_data layout."""
         shot, target = self.shots[position // self.per_shot], position % self.per_shot
-        lines = shot["lines"].astype(np.float32) / 255.0
-        colours = shot["colours"].astype(np.float32) / 255.0
-        keys = [0, len(lines) - 1]
-        example = {"line": lines[target + 1][..., None], "color": colours[target + 1],
-                   "ref_line": lines[keys][..., None], "ref_color": colours[keys],
+        frames = [target + 1, 0, len(shot["lines"]) - 1]  # the target, then its keyframes (first and last)
+        lines = shot["lines"][frames].astype(np.float32) / 255.0  # only the frames used: this runs every step
+        colours = shot["colours"][frames].astype(np.float32) / 255.0
+        example = {"line": lines[0][..., None], "color": colours[0],
+                   "ref_line": lines[1:][..., None], "ref_color": colours[1:],
                    "flow": shot["flow"][target].astype(np.float32),
                    "visible": shot["visible"][target].astype(np.float32)[..., None] / 255.0,
                    "priors": shot["priors"][target].astype(np.float32)}
         return mirrored(example) if mirror else example
+
+    def window(self, size: int | None) -> int:
+        """The side of the training windows: `size`, or whole frames for None; refused when the cache cannot give it."""
+        frame = self.config.size
+        size = frame if size is None else size
+        if not 16 <= size <= frame:
+            raise UserError(f"--size: a motion cache of {frame} px frames trains at 16 to {frame} px, got {size}")
+        return size
 
     def element(self, index: int, seed: int, size: int | None = None) -> dict[str, np.ndarray]:
         """Element `index` of the endless training stream: epoch by epoch, each in its own order,
@@ -99,12 +107,9 @@ class MotionCache:
         epoch, step = divmod(index, len(self))
         order = np.random.default_rng([seed, epoch]).permutation(len(self))
         rng = np.random.default_rng([seed, epoch, step])
+        size = self.window(size)
         example = self.example(int(order[step]), mirror=bool(rng.integers(2)))
-        frame = self.config.size
-        size = frame if size is None else size
-        if not 16 <= size <= frame:
-            raise UserError(f"--size: a motion cache of {frame} px frames trains at 16 to {frame} px, got {size}")
-        top, left = (int(rng.integers(frame - size + 1)) for _ in range(2))
+        top, left = (int(rng.integers(self.config.size - size + 1)) for _ in range(2))
         return {name: value[..., top : top + size, left : left + size, :] for name, value in example.items()}
 
 
@@ -121,6 +126,5 @@ def cached_motion_dataset(folder: str | Path, batch_size: int, start_index: int 
     """Batches of a motion cache's examples, `size` px windows (default: whole frames), from element
     `start_index` on (for exact resume)."""
     cache = MotionCache(folder)
-    size = cache.config.size if size is None else size
-    cache.element(0, seed, size)  # a size the cache cannot give fails here, with its one-line reason
+    size = cache.window(size)  # a size the cache cannot give fails here, before training starts
     return stream_dataset(lambda index: cache.element(index, seed, size), size, batch_size, start_index)

@@ -336,12 +336,12 @@ class CorrespondenceNetwork(keras.Model):
             raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
         return cls(**{**PRESETS[preset], **kwargs})
 
-    def own_flows(self, line, ref_line, refs):
+    def own_flows(self, line, distance, key_line, key_distance, refs):
         """The matcher: (flow to each keyframe at full size [B*K, H, W, 2], the flow at each level,
-        the global match's (query, keys))."""
-        encode = lambda x: self.encoder(ops.concatenate([x, distance_field_graph(x)], axis=-1) * 2.0 - 1.0)
-        target = [_per_reference(f, refs) for f in encode(line)]
-        keys = encode(fold_into_batch(ref_line))
+        the global match's (query, keys)). Keyframes come folded into the batch [B*K, ...]."""
+        encode = lambda x, field: self.encoder(ops.concatenate([x, field], axis=-1) * 2.0 - 1.0)
+        target = [_per_reference(f, refs) for f in encode(line, distance)]
+        keys = encode(key_line, key_distance)
         coarse, _, query, key_cells = self.global_match([target[2], keys[2]])
         levels, flow = [coarse], coarse
         for refiner, level in zip(self.refiners, (1, 0)):
@@ -356,18 +356,26 @@ class CorrespondenceNetwork(keras.Model):
         if priors is None and not self.own_flow:
             raise ValueError("this correspondence colourer chooses among prior warps and has no matcher: give priors")
         batch, refs = ops.shape(ref_color)[0], ops.shape(ref_color)[1]
+        key_line = fold_into_batch(ref_line)
+        # distance fields once, for the matcher and the chooser alike
+        distance, key_distance = distance_field_graph(line), distance_field_graph(key_line)
         outputs, own = {}, None
         if self.own_flow:
-            own, outputs["levels"], outputs["match"] = self.own_flows(line, ref_line, refs)
+            own, outputs["levels"], outputs["match"] = self.own_flows(line, distance, key_line, key_distance, refs)
         candidates, costs = _candidates(own, priors)  # [B*K, n, H, W, 2] and [B*K, n, H, W, 1]
         count = ops.shape(candidates)[1]
+        total = refs * count
         size = ops.shape(line)
         flows = ops.reshape(candidates, (-1, size[1], size[2], 2))  # [B*K*n, H, W, 2], keyframe-major
-        carried = self.carry(line, ref_line, ref_color, flows, count)
-        features, costs = self.candidate_features(line, ref_line, flows, carried, costs, count)
-        total = refs * count
+        for_target = lambda x: ops.repeat(x, total, axis=0)  # [B, ...] -> one a candidate
+        for_key = lambda x: ops.repeat(x, count, axis=0)  # [B*K, ...] -> one a candidate
+        # which candidates are the network's own flows (each keyframe's first), [1, C, 1, 1, 1]
         own_mask = ops.reshape(ops.cast(ops.equal(ops.arange(total) % count, 0), "float32") * float(self.own_flow),
                                (1, -1, 1, 1, 1))
+        target_line = for_target(line)
+        carried = self.carry(target_line, key_line, fold_into_batch(ref_color), flows, count)
+        features, costs = self.candidate_features(target_line, for_target(distance), for_key(key_distance), flows,
+                                                  carried, costs, own_mask, refs, count)
         logits = self.chooser([unfold_from_batch(features, batch, total), unfold_from_batch(costs, batch, total), own_mask])
         drawn = unfold_from_batch(carried["drawn"], batch, total)
         outputs.update(flows=ops.reshape(flows, (batch, total, size[1], size[2], 2)), choice=ops.softmax(logits, axis=-1),
@@ -377,24 +385,23 @@ class CorrespondenceNetwork(keras.Model):
             outputs["color"] = ops.sum(drawn * ops.transpose(best, (0, 3, 1, 2))[..., None], axis=1)
         return outputs
 
-    def carry(self, line, ref_line, ref_color, flows, count):
+    def carry(self, target_line, key_line, colour, flows, count):
         """Each candidate's keyframe carried to the target along its flow [B*K*n, H, W, 2]: its paint
         with lines taken out, its line art, and the target drawn with it ("drawn": the target's lines
         over the paint, except where a target line meets a keyframe line, which keeps the keyframe's
-        own line colour)."""
-        refs = ops.shape(ref_color)[1]
-        colour, key_line = fold_into_batch(ref_color), fold_into_batch(ref_line)
+        own line colour). target_line is one a candidate; key_line and colour one a keyframe."""
         repeat = lambda x: ops.repeat(x, count, axis=0)
         paint = sample_nearest(repeat(paint_under_lines(colour, key_line, self.fill_steps)), flows)
         key_on_line = sample_nearest(repeat(key_line), flows) < LINE_THRESHOLD
-        target_line = repeat(_per_reference(line, refs))
         on_line = target_line < LINE_THRESHOLD
         raw = sample_nearest(repeat(colour), flows)
         drawn = ops.where(ops.logical_and(on_line, key_on_line), raw, paint * target_line)
         return {"paint": paint, "key_on_line": ops.cast(key_on_line, "float32"), "drawn": drawn}
 
-    def candidate_features(self, line, ref_line, flows, carried, costs, count):
-        """([B*K*n, H, W, F], costs [B*K*n, H, W, 1]): what the chooser knows of each candidate warp at each target pixel.
+    def candidate_features(self, target_line, target_distance, key_distance, flows, carried, costs, own_mask,
+                           refs, count):
+        """([B*K*n, H, W, F], costs [B*K*n, H, W, 1]): what the chooser knows of each candidate warp at
+        each target pixel; every input is one a candidate, own_mask [1, C, 1, 1, 1].
 
         Its cost, and how much above the target's cheapest candidate it is; how far the distance
         fields disagree under it (as is and over a small window); whether a keyframe line lands
@@ -403,28 +410,23 @@ class CorrespondenceNetwork(keras.Model):
         distance field. The own flows' cost is their distance fields' disagreement over a window
         (as flow.warp_cost's first part); they get the chooser's offset on top.
         """
-        refs = ops.shape(ref_line)[1]
         total = refs * count
-        repeat = lambda x: ops.repeat(x, count, axis=0)
-        target_distance = repeat(_per_reference(distance_field_graph(line), refs))
-        key_distance = repeat(distance_field_graph(fold_into_batch(ref_line)))
+        batch = ops.shape(flows)[0] // total
         mismatch = ops.abs(target_distance - sample_bilinear(key_distance, flows))
-        index = ops.arange(ops.shape(flows)[0]) % total  # the candidate's place among its target's
-        own = ops.reshape(ops.cast(ops.equal(index % count, 0), "float32") * float(self.own_flow), (-1, 1, 1, 1))
+        own = fold_into_batch(ops.repeat(own_mask, batch, axis=0))  # [B*K*n, 1, 1, 1]
         own_cost = ops.average_pool(mismatch, 9, 1, padding="same")
         costs = ops.reshape(costs, ops.shape(own_cost)) if costs is not None else own_cost
         costs = ops.where(own > 0.5, own_cost, costs)
-        batch = ops.shape(flows)[0] // total
         grouped = lambda x: unfold_from_batch(x, batch, total)
         cheapest = fold_into_batch(ops.repeat(ops.min(grouped(costs), axis=1, keepdims=True), total, axis=1))
         paints = grouped(carried["paint"])  # [B, C, H, W, 3]
         same = ops.cast(ops.max(ops.abs(paints[:, :, None] - paints[:, None]), axis=-1) < 0.1, "float32")  # [B, C, C, H, W]
         agreement = fold_into_batch(((ops.sum(same, axis=2) - 1.0) / ops.maximum(ops.cast(total - 1, "float32"), 1.0))[..., None])
-        size = ops.cast(ops.shape(line)[1], "float32")
+        size = ops.cast(ops.shape(target_line)[1], "float32")
+        index = ops.arange(ops.shape(flows)[0]) % total  # the candidate's place among its target's
         place = lambda x, n: ops.ones_like(mismatch) * ops.reshape(x / ops.maximum(ops.cast(n - 1, "float32"), 1.0), (-1, 1, 1, 1))
         key_index = ops.cast(index // count, "float32")
         kind = ops.cast(index % count, "float32")
-        target_line = repeat(_per_reference(line, refs))
         return ops.concatenate([
             costs, costs - cheapest, mismatch * 10.0, ops.average_pool(mismatch, 5, 1, padding="same") * 10.0,
             carried["key_on_line"], carried["paint"] - 0.5, agreement,
