@@ -6,3 +6,11 @@ class UserError(Exception):
 
     The message must name the file or flag at fault; no traceback is shown.
     """
+
+
+class FieldError(ValueError):
+    """A bad value of one named field of a config; a command maps `field` to the flag that set it."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field

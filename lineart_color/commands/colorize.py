@@ -18,8 +18,8 @@ from pathlib import Path
 from lineart_color.commands.common import add_command, add_max_pixels, apply_max_pixels, positive_int, standalone_main
 from lineart_color.errors import UserError
 
-METHODS = ("flow", "corr", "ctn", "ctn+tcn", "bucket", "nearest")
-NETWORK_KINDS = {"corr": "corr", "ctn": "ctn", "ctn+tcn": "ctn"}  # method -> the network kind its --model holds
+METHODS = ("flow", "corr", "ctn", "ctn+tcn", "lcmftn", "bucket", "nearest")
+NETWORK_KINDS = {"corr": "corr", "ctn": "ctn", "ctn+tcn": "ctn", "lcmftn": "lcmftn"}  # method -> the network kind its --model holds
 # The best colourer measured on val (moji gentle and three times the motion, clipart together); see README.
 DEFAULT_METHOD = "corr"
 
@@ -31,10 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"corr: the learned correspondence colourer (a learned choice among the optical "
                              f"flow's warps; slower: use flow for large frames); flow: keyframe paints carried "
                              f"along dense optical flow; ctn: the Colour Transform Network; ctn+tcn: refined by a "
-                             f"temporal network; bucket: classical region matching; nearest: copy the nearest "
+                             f"temporal network; lcmftn: LCMFTN's correlation matching (give --model); bucket: classical region matching; nearest: copy the nearest "
                              f"keyframe (default: {DEFAULT_METHOD}, the best on val)")
     parser.add_argument("--model", default=None, metavar="PATH",
-                        help="with corr, ctn or ctn+tcn: the network, a .keras file or a training run directory "
+                        help="with corr, ctn, ctn+tcn or lcmftn: the network, a .keras file or a training run directory "
                              "(default: the bundled one)")
     parser.add_argument("--temporal", default=None, metavar="PATH",
                         help="with --method ctn+tcn: the temporal network you trained (none ships)")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lineart_color.commands.common import non_negative_float, positive_int
 from lineart_color.data.lineart import METHODS
-from lineart_color.errors import UserError
+from lineart_color.errors import FieldError, UserError
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -128,9 +128,8 @@ def run_motion_cache(args: argparse.Namespace) -> None:
     try:
         config = MotionDataConfig(size=args.size, min_motion=args.min_motion, max_motion=args.max_motion,
                                   source=args.source, seed=args.seed)
-    except ValueError as error:
-        flag = "--size" if "size" in str(error) else "--source" if "source" in str(error) else "--min-motion"
-        raise UserError(f"{flag}: {error}") from None
+    except FieldError as error:
+        raise UserError(f"--{error.field.replace('_', '-')}: {error}") from None
     check_output_dir(args.out, "OUT")
     with staged_output_dir(args.out) as stage, Progress(args.shots, "shots") as progress:
         write_motion_cache(stage, config, args.shots, progress)

@@ -151,7 +151,7 @@ def bundled_kinds() -> tuple[str, ...]:
     """Network kinds --model accepts; without --model, the first one's bundled file: the Colour
     Transform Network, which runs anywhere TF.js does (the bundled correspondence colourer needs
     OpenCV's optical flow as an input, which a browser lacks)."""
-    return ("ctn", "corr")
+    return ("ctn", "corr", "lcmftn")
 
 
 def export(model: Path, out: Path, temporal: Path | None = None, size: tuple[int, int] | None = DEFAULT_SIZE,
@@ -161,12 +161,12 @@ def export(model: Path, out: Path, temporal: Path | None = None, size: tuple[int
     size is (height, width), or None for any size that is a multiple of 8.
     """
     from lineart_color.data.staging import check_output_dir, staged_output_dir
-    from lineart_color.models.files import load_network
+    from lineart_color.models.files import load_network, network_kind
     from lineart_color.serving_graph import make_colorize_fn, needs_priors
 
     check_output_dir(out, "--out")  # before the slow part
     color_network = load_network(model, bundled_kinds(), "--model")
-    if temporal is not None and not hasattr(color_network, "preset"):
+    if temporal is not None and network_kind(color_network) != "ctn":
         raise UserError("--temporal: the temporal network refines the Colour Transform Network only")
     temporal_network = None if temporal is None else load_network(temporal, "tcn", "--temporal")
     with staged_output_dir(out, "--out") as stage:
@@ -183,7 +183,7 @@ def export(model: Path, out: Path, temporal: Path | None = None, size: tuple[int
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=Path, default=None, metavar="PATH",
-                        help="the network (Colour Transform Network or correspondence colourer): a .keras file or "
+                        help="the network (Colour Transform Network, correspondence colourer or LCMFTN): a .keras file or "
                              "a training run directory (default: the bundled one)")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="new folder for the export")
     parser.add_argument("--temporal", type=Path, default=None, metavar="PATH",

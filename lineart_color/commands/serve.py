@@ -2,9 +2,9 @@
 
     lineart-color serve exported/ctn --port 8000      # then open http://127.0.0.1:8000/
 
-URL paths map to three folders, nothing else is reachable:
-    /                the page (export/web in the repository)
-    /vendor/NAME/    TF.js files from export/node_modules, as export/web/vendor.json names them
+URL paths map to the page's files and one folder, nothing else is reachable:
+    /NAME            the page: export/web in a checkout, a copy inside an installed wheel
+    /vendor/NAME/F   the TF.js files export/web/vendor.json names (from export/node_modules in a checkout)
     /model/          DIR, the output of `lineart-color export` (manifest.json, tfjs/)
 Responses carry the cross-origin isolation headers, so TF.js may use its threaded WASM backend.
 """
@@ -18,6 +18,7 @@ import json
 import posixpath
 import sys
 import urllib.parse
+from dataclasses import dataclass
 from pathlib import Path
 
 from lineart_color.commands.common import add_command, standalone_main
@@ -27,22 +28,35 @@ HOST = "127.0.0.1"  # a quick look, not a deployment: never listen beyond this m
 # Host headers a request may carry (with the served port): a page on another site whose name
 # was rebound to 127.0.0.1 (DNS rebinding) sends its own name, and is refused.
 LOCAL_NAMES = ("127.0.0.1", "localhost", "[::1]")
-EXPORT_ROOT = Path(__file__).resolve().parents[2] / "export"  # the repository's export/
-WEB_ROOT = EXPORT_ROOT / "web"
+PACKAGED_WEB = Path(__file__).resolve().parents[1] / "web"  # the page inside an installed wheel (setup.py puts it there)
+EXPORT_ROOT = Path(__file__).resolve().parents[2] / "export"  # a checkout's export/
 ISOLATION_HEADERS = {"Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp"}
 
 
-def vendor_roots(export_root: Path = EXPORT_ROOT) -> dict[str, Path]:
-    """/vendor/NAME -> folder inside export/node_modules, checked to be installed."""
-    listing = json.loads((export_root / "web" / "vendor.json").read_text())
-    roots = {}
-    for name, entry in listing.items():
-        folder = export_root / "node_modules" / entry["package"] / entry["folder"]
-        if not folder.is_dir():
-            raise UserError(f"{folder}: missing; install the page's packages with "
-                            f"`npm ci --prefix {export_root}` (make test does)")
-        roots[name] = folder
-    return roots
+def _vendored_file(web: Path, name: str, entry: dict, file: str) -> Path:
+    """Where a TF.js file vendor.json names lives: copied beside the page in a wheel, else in export/node_modules."""
+    if web == PACKAGED_WEB:
+        return web / "vendor" / name / file
+    return EXPORT_ROOT / "node_modules" / entry["package"] / entry["folder"] / file
+
+
+def page_files() -> dict[str, Path]:
+    """URL path -> file, for every file of the page and the TF.js files export/web/vendor.json names.
+
+    An installed wheel carries its own copy of the page; a checkout serves export/web and
+    export/node_modules.
+    """
+    web = PACKAGED_WEB if (PACKAGED_WEB / "vendor.json").is_file() else EXPORT_ROOT / "web"
+    files = {f"/{path.name}": path for path in web.iterdir() if path.is_file()}
+    files["/"] = web / "index.html"
+    for name, entry in json.loads((web / "vendor.json").read_text()).items():
+        for file in entry["files"]:
+            path = _vendored_file(web, name, entry, file)
+            if not path.is_file():
+                raise UserError(f"{path}: missing; install the page's packages with "
+                                f"`npm ci --prefix {EXPORT_ROOT}` (make test does)")
+            files[f"/vendor/{name}/{file}"] = path
+    return files
 
 
 def port_number(text: str) -> int:
@@ -59,24 +73,28 @@ def check_model_dir(model_dir: Path) -> Path:
     return model_dir
 
 
-def routes(model_dir: Path) -> list[tuple[str, Path]]:
-    """(URL prefix, folder) pairs, longest prefix first."""
-    table = [("/model/", check_model_dir(model_dir)), ("/", WEB_ROOT)]
-    table += [(f"/vendor/{name}/", folder) for name, folder in vendor_roots().items()]
-    return sorted(table, key=lambda item: -len(item[0]))
+@dataclass(frozen=True)
+class Routes:
+    """What a URL path may name: one of the page's files, or a file inside the bundle folder."""
 
+    page: dict[str, Path]
+    model_dir: Path
 
-def resolve(url_path: str, table: list[tuple[str, Path]]) -> Path | None:
-    """The file a URL path names, or None when it lies outside every mapped folder."""
-    path = posixpath.normpath(urllib.parse.unquote(urllib.parse.urlsplit(url_path).path))
-    path += "/" if not path.endswith("/") and urllib.parse.urlsplit(url_path).path.endswith("/") else ""
-    for prefix, folder in table:
-        if path.startswith(prefix):
-            target = (folder / path[len(prefix):]).resolve()
-            if target == folder.resolve() or folder.resolve() in target.parents:
-                return target / "index.html" if target.is_dir() else target
+    @classmethod
+    def for_bundle(cls, model_dir: Path) -> "Routes":
+        return cls(page_files(), check_model_dir(model_dir).resolve())
+
+    def resolve(self, url_path: str) -> Path | None:
+        """The file a URL path names, or None when it names nothing the server shows."""
+        path = posixpath.normpath(urllib.parse.unquote(urllib.parse.urlsplit(url_path).path))
+        if path in self.page:
+            return self.page[path]
+        if path != "/model" and not path.startswith("/model/"):
             return None
-    return None
+        target = (self.model_dir / path[len("/model/"):]).resolve()
+        if target != self.model_dir and self.model_dir not in target.parents:
+            return None
+        return target / "index.html" if target.is_dir() else target
 
 
 class PageHandler(http.server.SimpleHTTPRequestHandler):
@@ -84,12 +102,13 @@ class PageHandler(http.server.SimpleHTTPRequestHandler):
                       ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm",
                       ".json": "application/json", ".bin": "application/octet-stream"}
 
-    def __init__(self, *args, table, **kwargs):
-        self.table = table
+    def __init__(self, *args, routes: Routes, **kwargs):
+        self.routes = routes
         super().__init__(*args, **kwargs)
 
     def send_head(self):
-        """Refuse foreign Host headers (403) and NUL bytes in the path (400) before any file is touched."""
+        """Refuse foreign Host headers (403), NUL bytes in the path (400) and paths outside the routes
+        (404) before any file is touched."""
         allowed = {f"{name}:{self.server.server_port}" for name in LOCAL_NAMES}
         if self.headers.get("Host", "").lower() not in allowed:
             self.send_error(403, "Forbidden: this server answers only to 127.0.0.1, localhost or [::1] with its port")
@@ -97,11 +116,13 @@ class PageHandler(http.server.SimpleHTTPRequestHandler):
         if "\x00" in urllib.parse.unquote(self.path):
             self.send_error(400, "Bad request: a NUL byte in the path")
             return None
+        if self.routes.resolve(self.path) is None:
+            self.send_error(404, "File not found")
+            return None
         return super().send_head()
 
     def translate_path(self, path: str) -> str:
-        target = resolve(path, self.table)
-        return str(target) if target is not None else str(WEB_ROOT / "__not_found__")
+        return str(self.routes.resolve(path))  # send_head has answered 404 where this is None
 
     def end_headers(self):
         for key, value in ISOLATION_HEADERS.items():
@@ -114,9 +135,9 @@ class PageHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def make_server(model_dir: Path, port: int) -> http.server.ThreadingHTTPServer:
-    table = routes(Path(model_dir))
+    routes = Routes.for_bundle(Path(model_dir))
     try:
-        return http.server.ThreadingHTTPServer((HOST, port), functools.partial(PageHandler, table=table))
+        return http.server.ThreadingHTTPServer((HOST, port), functools.partial(PageHandler, routes=routes))
     except OSError as error:
         raise UserError(f"--port {port}: cannot listen on {HOST}:{port} ({error.strerror})") from None
 

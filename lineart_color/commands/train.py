@@ -114,8 +114,9 @@ def run(args: argparse.Namespace) -> None:
     # The trainer reads and validates the data, and any --init-from weights, before anything
     # is written to the run dir.
     trainer = GANTrainer(config, make_task(config), args.run_dir, strategy=args.strategy)
-    args.run_dir.mkdir(parents=True, exist_ok=True)
-    (args.run_dir / "config.json").write_text(config.to_json())
+    if trainer.is_chief:  # the other workers of a multi-worker run share its run dir
+        args.run_dir.mkdir(parents=True, exist_ok=True)
+        (args.run_dir / "config.json").write_text(config.to_json())
     if config.loss.vgg_weights is None and config.model.name != "corr":
         print("note: no --vgg-weights given, so the perceptual and style losses are off")
     preset = f"preset {args.preset}, " if args.preset else ""

@@ -28,6 +28,8 @@ import numpy as np
 import tensorflow as tf
 
 from lineart_color.data import openmoji
+from lineart_color.data.stream import SINGLE, per_replica_batch, pipeline_indices
+from lineart_color.errors import FieldError
 from lineart_color.flow import ShotMotion
 
 KEYFRAMES = 2
@@ -45,13 +47,13 @@ class MotionDataConfig:
 
     def __post_init__(self):
         if self.size < 16 or self.size % 8:
-            raise ValueError(f"size must be a multiple of 8, at least 16, got {self.size}")
+            raise FieldError("size", f"size must be a multiple of 8, at least 16, got {self.size}")
         if self.frames < 3:
-            raise ValueError(f"frames must be at least 3 (two keyframes and a target), got {self.frames}")
+            raise FieldError("frames", f"frames must be at least 3 (two keyframes and a target), got {self.frames}")
         if not set(self.sources) <= set(openmoji.CEL_SOURCES):
-            raise ValueError(f"source must be one of {openmoji.CEL_SOURCES} or several joined by +, got {self.source!r}")
+            raise FieldError("source", f"source must be one of {openmoji.CEL_SOURCES} or several joined by +, got {self.source!r}")
         if not 0.0 <= self.min_motion <= self.max_motion:
-            raise ValueError(f"need 0 <= min_motion <= max_motion, got {self.min_motion}, {self.max_motion}")
+            raise FieldError("min_motion", f"need 0 <= min_motion <= max_motion, got {self.min_motion}, {self.max_motion}")
 
     @property
     def sources(self) -> list[str]:
@@ -114,8 +116,12 @@ def field_shapes(size: int) -> dict[str, tuple[int, ...]]:
 
 
 def stream_dataset(element: Callable[[int], dict[str, np.ndarray]], size: int, batch_size: int,
-                   start_index: int = 0) -> tf.data.Dataset:
-    """Batches of element(index) for index = start_index, start_index + 1, ... (so resume is exact)."""
+                   start_index: int = 0, context: tf.distribute.InputContext = SINGLE) -> tf.data.Dataset:
+    """Batches of element(index) for index = start_index, start_index + 1, ... (so resume is exact).
+
+    batch_size is the global batch; under tf.distribute, `context` picks this input pipeline's
+    share and the batches are per replica (data/stream.py).
+    """
     shapes = field_shapes(size)
 
     def load(index):
@@ -126,10 +132,12 @@ def stream_dataset(element: Callable[[int], dict[str, np.ndarray]], size: int, b
         values = tf.numpy_function(load, [index], [tf.float32] * len(FIELDS))
         return {name: tf.ensure_shape(value, shapes[name]) for name, value in zip(FIELDS, values)}
 
-    indices = tf.data.Dataset.counter(start=start_index)
-    return indices.map(to_dict, num_parallel_calls=2, deterministic=True).batch(batch_size).prefetch(2)
+    indices = pipeline_indices(start_index, batch_size, context)
+    batches = indices.map(to_dict, num_parallel_calls=2, deterministic=True)
+    return batches.batch(per_replica_batch(batch_size, context)).prefetch(2)
 
 
-def motion_dataset(config: MotionDataConfig, batch_size: int, start_index: int = 0) -> tf.data.Dataset:
+def motion_dataset(config: MotionDataConfig, batch_size: int, start_index: int = 0,
+                   context: tf.distribute.InputContext = SINGLE) -> tf.data.Dataset:
     """Batches of motion_example elements, rendered on the fly, from element `start_index` on."""
-    return stream_dataset(lambda index: motion_example(config, index), config.size, batch_size, start_index)
+    return stream_dataset(lambda index: motion_example(config, index), config.size, batch_size, start_index, context)

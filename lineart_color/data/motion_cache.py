@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from lineart_color.data.correspondence_data import MotionDataConfig, shot_examples, stream_dataset
+from lineart_color.data.stream import SINGLE
 from lineart_color.errors import UserError
 
 INDEX_FILE = "motion.json"
@@ -122,9 +123,9 @@ def mirrored(example: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def cached_motion_dataset(folder: str | Path, batch_size: int, start_index: int = 0, seed: int = 0,
-                          size: int | None = None):
+                          size: int | None = None, context=SINGLE):
     """Batches of a motion cache's examples, `size` px windows (default: whole frames), from element
-    `start_index` on (for exact resume)."""
+    `start_index` on (for exact resume); `context` as for stream_dataset."""
     cache = MotionCache(folder)
     size = cache.window(size)  # a size the cache cannot give fails here, before training starts
-    return stream_dataset(lambda index: cache.element(index, seed, size), size, batch_size, start_index)
+    return stream_dataset(lambda index: cache.element(index, seed, size), size, batch_size, start_index, context)

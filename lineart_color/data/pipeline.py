@@ -28,6 +28,7 @@ from lineart_color.data.distance import DEFAULT_REACH
 from lineart_color.data.distance_graph import distance_field_graph
 from lineart_color.data.lineart import LUMA
 from lineart_color.data.shots import list_dataset, read_shot
+from lineart_color.data.stream import SINGLE, per_replica_batch, pipeline_indices
 from lineart_color.errors import UserError
 
 MOJI = "moji"
@@ -167,8 +168,8 @@ def _sample_offsets(length: tf.Tensor, index: tf.Tensor, config: TripletConfig) 
     return tf.stack([target - before, target, target + after])
 
 
-def folder_triplets(root: str | os.PathLike, config: TripletConfig, start_index: int = 0) -> tf.data.Dataset:
-    """Unbatched, endless triplets from a dataset folder. Shots are drawn in proportion to length."""
+def folder_triplets(root: str | os.PathLike, config: TripletConfig, indices: tf.data.Dataset) -> tf.data.Dataset:
+    """Unbatched triplets `indices` from a dataset folder. Shots are drawn in proportion to length."""
     index_table = FolderIndex.scan(root, min_frames=2 * config.min_spacing + 1)
     line_files = tf.constant(index_table.line_files)
     color_files = tf.constant(index_table.color_files)
@@ -183,7 +184,7 @@ def folder_triplets(root: str | os.PathLike, config: TripletConfig, start_index:
         line = tf.stack([to_grey(decode_frame(tf.io.read_file(line_files[row]))) for row in tf.unstack(rows, TRIPLET)])
         return finish_triplet(color, line, index, config)
 
-    return tf.data.Dataset.counter(start_index).map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return indices.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
 def render_moji_triplet(seed: int, index: int, config: TripletConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -198,8 +199,8 @@ def render_moji_triplet(seed: int, index: int, config: TripletConfig) -> tuple[n
     return color, line
 
 
-def moji_triplets(config: TripletConfig, start_index: int = 0) -> tf.data.Dataset:
-    """Unbatched, endless triplets rendered on the fly from OpenMoji's train split."""
+def moji_triplets(config: TripletConfig, indices: tf.data.Dataset) -> tf.data.Dataset:
+    """Unbatched triplets `indices` rendered on the fly from OpenMoji's train split."""
 
     def load(index: tf.Tensor) -> dict:
         color, line = tf.numpy_function(
@@ -210,20 +211,23 @@ def moji_triplets(config: TripletConfig, start_index: int = 0) -> tf.data.Datase
         line = tf.ensure_shape(line, [TRIPLET, side, side, 1])
         return finish_triplet(color, line, index, config)
 
-    return tf.data.Dataset.counter(start_index).map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return indices.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
 def triplet_dataset(source: str | os.PathLike, batch_size: int, config: TripletConfig = TripletConfig(),
-                    start_index: int = 0) -> tf.data.Dataset:
+                    start_index: int = 0, context: tf.distribute.InputContext = SINGLE) -> tf.data.Dataset:
     """Batched, prefetched, endless triplets from a dataset folder or "moji".
 
     Element i of the stream depends only on (seed, i); start_index skips ahead exactly, so a
     resumed training run sees the batches it would have seen without the interruption.
+    batch_size is the global batch; under tf.distribute, `context` picks this input pipeline's
+    share and the batches are per replica (data/stream.py).
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    indices = pipeline_indices(start_index, batch_size, context)
     if str(source) == MOJI:
-        dataset = moji_triplets(config, start_index)
+        dataset = moji_triplets(config, indices)
     else:
-        dataset = folder_triplets(Path(source), config, start_index)
-    return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+        dataset = folder_triplets(Path(source), config, indices)
+    return dataset.batch(per_replica_batch(batch_size, context), drop_remainder=True).prefetch(tf.data.AUTOTUNE)

@@ -33,13 +33,14 @@ def map_query_chunks(fn, query, chunk_size: int):
     return result[:, :length]
 
 
-def chunked_attention(query, keys, values, chunk_size: int = 4096):
-    """softmax(query keys^T / sqrt(C)) values, computed `chunk_size` queries at a time.
+def chunked_attention(query, keys, values, chunk_size: int = 4096, scale: float | None = None):
+    """softmax(scale * query keys^T) values, computed `chunk_size` queries at a time.
 
     query [B, Q, C], keys [B, N, C], values [B, N, V] -> ([B, Q, V], confidence [B, Q, 1]),
-    where confidence is each query's largest attention weight. Softmax runs in float32.
+    where confidence is each query's largest attention weight. Softmax runs in float32. The
+    scale is 1 / sqrt(C) unless given (a caller that scales its queries itself passes 1).
     """
-    scale = 1.0 / math.sqrt(query.shape[-1])
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     keys32_t, values32 = ops.transpose(ops.cast(keys, "float32"), (0, 2, 1)), ops.cast(values, "float32")
 
     def attend(query_chunk):

@@ -17,9 +17,10 @@ BUNDLED = {
     "ctn": WEIGHTS_DIR / "color_transform_small.keras",
     "tcn": WEIGHTS_DIR / "temporal_small.keras",
     "corr": WEIGHTS_DIR / "correspondence_choice.keras",
+    "lcmftn": WEIGHTS_DIR / "lcmftn_small.keras",
 }
 KIND_NAMES = {"ctn": "Colour Transform Network", "tcn": "Temporal Constraint Network",
-              "corr": "correspondence colourer"}
+              "corr": "correspondence colourer", "lcmftn": "LCMFTN"}
 
 
 def model_file(path: str | Path | None, kind: str, flag: str) -> Path:
@@ -46,18 +47,23 @@ def _model_class(kind: str):
         from lineart_color.models.correspondence import CorrespondenceNetwork
 
         return CorrespondenceNetwork
+    if kind == "lcmftn":
+        from lineart_color.models.lcmftn import LCMFTN
+
+        return LCMFTN
     from lineart_color.models.temporal import TemporalConstraintNetwork
 
     return TemporalConstraintNetwork
 
 
 def load_network(path: str | Path | None, kind: str | tuple[str, ...], flag: str = "--model"):
-    """Load a trained network of `kind` ("ctn", "tcn", "corr", or a tuple of acceptable kinds, the
+    """Load a trained network of `kind` ("ctn", "tcn", "corr", "lcmftn", or a tuple of acceptable kinds, the
     first one's bundled file standing in for None), failing with one line for a bad or mismatched file."""
     import keras
 
     import lineart_color.models.color_transform  # noqa: F401  (registers the classes for deserialisation)
     import lineart_color.models.correspondence  # noqa: F401
+    import lineart_color.models.lcmftn  # noqa: F401
     import lineart_color.models.temporal  # noqa: F401
 
     kinds = (kind,) if isinstance(kind, str) else tuple(kind)
@@ -109,5 +115,5 @@ def save_network(model, path) -> None:
 
 
 def network_kind(model) -> str:
-    """"ctn", "tcn" or "corr" for a loaded network."""
+    """"ctn", "tcn", "corr" or "lcmftn" for a loaded network."""
     return next(kind for kind in KIND_NAMES if isinstance(model, _model_class(kind)))

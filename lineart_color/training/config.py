@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lineart_color.errors import UserError
 
-MODELS = ("ctn", "tcn", "corr")
+MODELS = ("ctn", "tcn", "corr", "lcmftn")
 PRECISIONS = ("float32", "bfloat16", "float16")
 STRATEGIES = ("auto", "default", "mirrored")
 
@@ -97,10 +97,10 @@ class TrainConfig:
     def validate(self) -> "TrainConfig":
         """Raise UserError naming the field for values no run can use."""
         from lineart_color.training.losses import ADVERSARIAL
-        from lineart_color.models import color_transform, correspondence, temporal
+        from lineart_color.models import color_transform, correspondence, lcmftn, temporal
 
-        PRESETS = {"tcn": temporal.PRESETS, "corr": correspondence.PRESETS}.get(self.model.name,
-                                                                              color_transform.PRESETS)
+        PRESETS = {"tcn": temporal.PRESETS, "corr": correspondence.PRESETS,
+                   "lcmftn": lcmftn.PRESETS}.get(self.model.name, color_transform.PRESETS)
 
         checks = [
             (self.model.name in MODELS, "model.name", f"one of {MODELS}"),
@@ -232,6 +232,9 @@ PRESETS = {
     "corr-choice-cpu": lambda: _preset(model__name="corr", model__preset="choice", data__height=192, data__width=192,
                                        data__batch_size=4, optimizer__generator_lr=1e-3, optimizer__beta_1=0.9,
                                        run__image_every=500),
+    # LCMFTN, trained as the small Colour Transform Network is (same data, losses and GAN), 128 px.
+    "lcmftn-small-cpu": lambda: _preset(model__name="lcmftn", model__preset="small", data__height=128,
+                                        data__width=128, data__batch_size=8),
     # Tiny and fast, for tests and notebooks.
     "ctn-tiny": lambda: _preset(model__preset="small", data__height=32, data__width=32, data__batch_size=2,
                                 data__max_spacing=2, run__steps=4, run__log_every=1, run__image_every=2,
@@ -242,6 +245,9 @@ PRESETS = {
     "corr-choice-tiny": lambda: _preset(model__name="corr", model__preset="choice-tiny", data__height=32,
                                         data__width=32, data__batch_size=2, run__steps=4, run__log_every=1,
                                         run__image_every=2, run__checkpoint_every=2),
+    "lcmftn-tiny": lambda: _preset(model__name="lcmftn", model__preset="small", data__height=32, data__width=32,
+                                   data__batch_size=2, data__max_spacing=2, run__steps=4, run__log_every=1,
+                                   run__image_every=2, run__checkpoint_every=2),
     "tcn-tiny": lambda: _preset(model__name="tcn", model__preset="small", data__height=32, data__width=32,
                                 data__batch_size=2, data__max_spacing=2, run__steps=4, run__log_every=1,
                                 run__image_every=2, run__checkpoint_every=2),

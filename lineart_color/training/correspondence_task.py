@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import ops
 
 from lineart_color.layers.batch_fold import fold_into_batch
@@ -53,16 +54,17 @@ class CorrespondenceTask:
         self.network = CorrespondenceNetwork.from_preset(self.config.model.preset, name="correspondence_network")
         return self.network, None
 
-    def dataset(self, global_batch: int, start_index: int):
+    def dataset(self, global_batch: int, start_index: int, context: tf.distribute.InputContext):
+        """This input pipeline's batches of frames with true motion, from element `start_index` on."""
         from lineart_color.data.correspondence_data import MotionDataConfig, motion_dataset
         from lineart_color.data.motion_cache import cached_motion_dataset, is_motion_cache
 
         data = self.config.data
         if is_motion_cache(data.source):
-            return cached_motion_dataset(data.source, global_batch, start_index, seed=data.seed, size=data.height)
+            return cached_motion_dataset(data.source, global_batch, start_index, data.seed, data.height, context)
         motion = MotionDataConfig(size=data.height, min_motion=data.min_motion, max_motion=data.max_motion,
                                   source=data.source, seed=data.seed)
-        return motion_dataset(motion, global_batch, start_index)
+        return motion_dataset(motion, global_batch, start_index, context)
 
     @staticmethod
     def progress_values(values: dict) -> dict:

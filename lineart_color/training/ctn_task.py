@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import ops
 
 from lineart_color.training import losses
@@ -30,14 +31,14 @@ class CTNTask:
         generator = ColorTransformNetwork(self.config.model.preset, name="color_transform_network")
         return generator, PatchDiscriminator(name="discriminator")
 
-    def dataset(self, global_batch: int, start_index: int):
-        """Triplet batches (data/pipeline.py) from element `start_index` on."""
+    def dataset(self, global_batch: int, start_index: int, context: tf.distribute.InputContext):
+        """This input pipeline's triplet batches (data/pipeline.py) from element `start_index` on."""
         from lineart_color.data.pipeline import TripletConfig, triplet_dataset
 
         data = self.config.data
         triplets = TripletConfig(height=data.height, width=data.width, min_spacing=data.min_spacing,
                                  max_spacing=data.max_spacing, max_zoom=data.max_zoom, seed=data.seed)
-        return triplet_dataset(data.source, global_batch, triplets, start_index=start_index)
+        return triplet_dataset(data.source, global_batch, triplets, start_index, context)
 
     @staticmethod
     def progress_values(values: dict) -> dict:

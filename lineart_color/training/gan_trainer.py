@@ -14,10 +14,16 @@ RUN_DIR/
     tensorboard/       scalars and sample grids (line | references | output | truth)
     losses.png         loss curves, written when the run stops
     generator.keras    the generator, written when the run stops
+
+Multi-worker training (TF_CONFIG): every worker resumes from the run directory's checkpoints,
+so it must be on a shared filesystem; only the chief writes there. The other workers take
+their part in each checkpoint (saving may need them all) into a private folder they delete.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Protocol
@@ -30,14 +36,15 @@ from lineart_color.errors import UserError
 from lineart_color.progress import Progress
 from lineart_color.training import summaries
 from lineart_color.training.config import TrainConfig
-from lineart_color.training.strategy import choose_strategy
+from lineart_color.data.stream import SINGLE
+from lineart_color.training.strategy import choose_strategy, worker_role
 
 POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}
 
 
 class GANTask(Protocol):
     def build_models(self) -> tuple[keras.Model, keras.Model | None]: ...
-    def dataset(self, global_batch: int, start_index: int) -> tf.data.Dataset: ...
+    def dataset(self, global_batch: int, start_index: int, context: tf.distribute.InputContext) -> tf.data.Dataset: ...
     def split(self, batch: dict): ...
     def generate(self, generator: keras.Model, inputs, training: bool) -> dict: ...
     def generator_terms(self, outputs: dict, truth, fake_logits) -> dict: ...
@@ -74,6 +81,9 @@ class GANTrainer:
         tf.config.optimizer.set_experimental_options({"remapping": False})
         keras.utils.set_random_seed(config.data.seed)  # same initial weights in every process and strategy
         self.strategy = choose_strategy(strategy)
+        worker, self.is_chief = worker_role(self.strategy)
+        # Where this worker writes: the run directory, or a private folder for a non-chief worker.
+        self.output_dir = self.run_dir if self.is_chief else Path(tempfile.mkdtemp(prefix=f"lineart-color-{worker}-"))
         self.global_batch = config.data.batch_size
         if self.global_batch % self.strategy.num_replicas_in_sync:
             raise UserError(f"data.batch_size {self.global_batch} is not divisible by the "
@@ -92,18 +102,18 @@ class GANTrainer:
             tracked.update(discriminator=variables_by_path(self.discriminator),
                            discriminator_optimizer=self.discriminator_optimizer)
         self.checkpoint = tf.train.Checkpoint(**tracked)
-        self.manager = tf.train.CheckpointManager(self.checkpoint, self.run_dir / "checkpoints",
+        self.manager = tf.train.CheckpointManager(self.checkpoint, self.output_dir / "checkpoints",
                                                   max_to_keep=config.run.keep_checkpoints)
-        self.history = summaries.LossHistory(self.run_dir / "history.jsonl")
+        self.history = summaries.LossHistory(self.output_dir / "history.jsonl")
         self._step_fn = None
-        if self.manager.latest_checkpoint is None and config.model.init_from is not None:
+        if self._latest_checkpoint() is None and config.model.init_from is not None:
             self._warm_start(config.model.init_from)  # now, so a bad file is refused before anything is written
 
     # -- set-up --------------------------------------------------------------------------
 
     def _build_weights(self) -> None:
         """Create all model and optimizer variables now, so a checkpoint restores into them."""
-        batch = next(iter(self._dataset(start=0).take(1)))
+        batch = self.strategy.experimental_local_results(next(self.distributed_batches(start_step=0)))[0]
         inputs, condition, truth = self.task.split(batch)
         with self.strategy.scope():
             self.task.generate(self.generator, inputs, training=False)
@@ -113,15 +123,27 @@ class GANTrainer:
                 self.discriminator_optimizer.build(self.discriminator.trainable_variables)
 
     def _dataset(self, start: int) -> tf.data.Dataset:
-        return self.task.dataset(self.global_batch, start)
+        """Whole global batches from element `start` on, as one device would train on them."""
+        return self.task.dataset(self.global_batch, start, SINGLE)
+
+    def distributed_batches(self, start_step: int):
+        """An iterator of global batches from `start_step` on, each input pipeline rendering only
+        its replicas' share (data/stream.py)."""
+        start = start_step * self.global_batch
+        dataset_fn = lambda context: self.task.dataset(self.global_batch, start, context)
+        return iter(self.strategy.distribute_datasets_from_function(dataset_fn))
+
+    def _latest_checkpoint(self) -> str | None:
+        return tf.train.latest_checkpoint(str(self.run_dir / "checkpoints"))
 
     def restore(self) -> int:
         """Resume from the newest checkpoint if there is one; returns the step to continue from.
 
         A new run with model.init_from has started from that generator's weights (__init__).
         """
-        if self.manager.latest_checkpoint:
-            self.checkpoint.restore(self.manager.latest_checkpoint).assert_existing_objects_matched()
+        latest = self._latest_checkpoint()
+        if latest:
+            self.checkpoint.restore(latest).assert_existing_objects_matched()
         step = int(self.step.numpy())
         self.history.truncate_after(step)
         return step
@@ -226,9 +248,8 @@ class GANTrainer:
             return start
         if start:
             print(f"resuming {self.run_dir} from step {start}")
-        dataset = self._dataset(start=start * self.global_batch)
-        batches = iter(self.strategy.experimental_distribute_dataset(dataset))
-        writer = tf.summary.create_file_writer(str(self.run_dir / "tensorboard"))
+        batches = self.distributed_batches(start_step=start)
+        writer = tf.summary.create_file_writer(str(self.output_dir / "tensorboard"))
         step, timer = start, time.monotonic()
         try:
             with Progress(run.steps - start, "steps") as progress:
@@ -261,8 +282,12 @@ class GANTrainer:
         summaries.write_image_grid(writer, step, self.task.sample_rows(local, outputs))
 
     def finish(self) -> None:
-        """Loss plot and the generator as a standalone .keras file (float32, whatever the training precision)."""
+        """Loss plot and the generator as a standalone .keras file (float32, whatever the training
+        precision); a non-chief worker deletes its private folder instead."""
         from lineart_color.models.files import save_network
 
+        if not self.is_chief:
+            shutil.rmtree(self.output_dir, ignore_errors=True)
+            return
         summaries.plot_losses(self.history.read(), self.run_dir / "losses.png")
         save_network(self.generator, self.run_dir / "generator.keras")

@@ -43,3 +43,18 @@ def choose_strategy(kind: str = "auto") -> tf.distribute.Strategy:
     if len(tf.config.list_logical_devices("GPU")) > 1:
         return tf.distribute.MirroredStrategy()
     return tf.distribute.get_strategy()
+
+
+def worker_role(strategy: tf.distribute.Strategy) -> tuple[str, bool]:
+    """(a name for this worker, whether it is the chief that writes the run directory).
+
+    Outside multi-worker training there is one worker, and it is the chief. With TF_CONFIG the
+    chief is the "chief" task, or worker 0 when the cluster has none.
+    """
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.task_type:
+        return "worker-0", True
+    jobs = resolver.cluster_spec().as_dict()
+    chief = resolver.task_type == "chief" or ("chief" not in jobs and resolver.task_type == "worker"
+                                              and resolver.task_id == 0)
+    return f"{resolver.task_type}-{resolver.task_id}", chief

@@ -6,11 +6,15 @@ from lineart_color.training.config import TrainConfig
 
 
 def make_task(config: TrainConfig):
-    """The task for config.model.name: ctn, tcn (stage 2) or corr (the correspondence colourer)."""
+    """The task for config.model.name: ctn, tcn (stage 2), corr (the correspondence colourer) or lcmftn."""
     if config.model.name == "tcn":
         from lineart_color.training.tcn_task import TCNTask
 
         return TCNTask(config)
+    if config.model.name == "lcmftn":
+        from lineart_color.training.lcmftn_task import LCMFTNTask
+
+        return LCMFTNTask(config)
     if config.model.name == "corr":
         from lineart_color.training.correspondence_task import CorrespondenceTask
 

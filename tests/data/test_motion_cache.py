@@ -58,10 +58,19 @@ def test_the_dataset_batches_cache_windows(cache):
     assert batch["priors"].shape == (3, 2, 2, 16, 16, 3) and batch["color"].shape == (3, 16, 16, 3)
 
 
-def test_bad_motion_flags_and_caches_fail_in_one_line(tmp_path, capsys):
-    assert main(["data", "motion", str(tmp_path / "a"), "--source", "moji+paint"]) == 2
-    assert "--source: source must be one of" in capsys.readouterr().err
+@pytest.mark.parametrize("flags, message", [
+    (["--source", "moji+paint"], "--source: source must be one of"),
+    (["--size", "36"], "--size: size must be a multiple of 8"),
+    (["--min-motion", "3", "--max-motion", "2"], "--min-motion: need 0 <= min_motion <= max_motion"),
+])
+def test_bad_motion_flags_fail_in_one_line_naming_the_flag(tmp_path, capsys, flags, message):
+    assert main(["data", "motion", str(tmp_path / "a"), *flags]) == 2
+    error = capsys.readouterr().err.strip()
+    assert message in error and len(error.splitlines()) == 1
     assert not (tmp_path / "a").exists()
+
+
+def test_a_folder_that_is_no_motion_cache_is_refused(tmp_path):
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "motion.json").write_text("{}")
     with pytest.raises(UserError, match="not a readable motion cache"):

@@ -12,6 +12,7 @@ from lineart_color.commands.export import export
 from lineart_color.data import openmoji
 from lineart_color.data.shots import read_shot
 from lineart_color.models.correspondence import CorrespondenceNetwork
+from lineart_color.models.lcmftn import LCMFTN
 from test_export import _run_fresh
 
 
@@ -32,10 +33,19 @@ def chooser_file(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def lcmftn_file(tmp_path_factory):
+    keras.utils.set_random_seed(5)
+    path = tmp_path_factory.mktemp("lcmftn") / "lcmftn.keras"
+    LCMFTN("small").ensure_built().save(path)
+    return path
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("method", ["ctn", "ctn+tcn", "corr"])
-def test_the_exported_saved_model_gives_colorize_s_colours(method, moji_shot, networks, chooser_file, tmp_path):
-    model = chooser_file if method == "corr" else networks["ctn_run"]
+@pytest.mark.parametrize("method", ["ctn", "ctn+tcn", "corr", "lcmftn"])
+def test_the_exported_saved_model_gives_colorize_s_colours(method, moji_shot, networks, chooser_file, lcmftn_file,
+                                                           tmp_path):
+    model = {"corr": chooser_file, "lcmftn": lcmftn_file}.get(method, networks["ctn_run"])
     temporal = networks["tcn_file"] if method == "ctn+tcn" else None
     names = [name for name in moji_shot.names if name not in moji_shot.keyframes]
     coloured = dict(make_colorizer(method, str(model), temporal and str(temporal)).colour_frames(moji_shot, names))

@@ -1,11 +1,17 @@
+import os
+import re
+import shutil
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 from lineart_color.errors import UserError
-from lineart_color.commands.serve import WEB_ROOT, main, make_server, resolve, routes
+from lineart_color.commands.serve import EXPORT_ROOT, Routes, main, make_server
 
 
 @pytest.fixture
@@ -19,23 +25,22 @@ def bundle(tmp_path):
 
 
 def test_url_paths_map_to_the_page_the_vendor_files_and_the_bundle(bundle):
-    table = routes(bundle)
-    assert resolve("/", table) == WEB_ROOT / "index.html"
-    assert resolve("/app.js?x=1", table) == WEB_ROOT / "app.js"
-    assert resolve("/model/manifest.json", table) == (bundle / "manifest.json").resolve()
-    assert resolve("/vendor/tfjs/tf.min.js", table).name == "tf.min.js"
-    assert resolve("/vendor/tfjs-backend-wasm/tfjs-backend-wasm-simd.wasm", table).is_file()
+    routes = Routes.for_bundle(bundle)
+    web = EXPORT_ROOT / "web"
+    assert routes.resolve("/") == web / "index.html"
+    assert routes.resolve("/app.js?x=1") == web / "app.js"
+    assert routes.resolve("/model/manifest.json") == (bundle / "manifest.json").resolve()
+    assert routes.resolve("/vendor/tfjs/tf.min.js").name == "tf.min.js"
+    assert routes.resolve("/vendor/tfjs-backend-wasm/tfjs-backend-wasm-simd.wasm").is_file()
+    # the vendored packages show only the files the page loads
+    assert routes.resolve("/vendor/tfjs/tf.js") is None
 
 
 @pytest.mark.parametrize("path", ["/model/../../etc/passwd", "/model/%2e%2e/%2e%2e/etc/passwd", "/../export.py",
-                                  "/vendor/tfjs/../../../package.json"])
-def test_nothing_outside_the_mapped_folders_is_reachable(bundle, path):
-    table = routes(bundle)
-    target = resolve(path, table)
-    # whether or not such a file exists, the path it names lies inside a mapped folder
-    assert target is None or any(folder.resolve() in target.parents for _, folder in table)
-    assert (bundle / "secret.txt").resolve() not in {resolve(p, table) for p in ("/model/../secret.txt",
-                                                                                 "/model/%2e%2e/secret.txt")}
+                                  "/vendor/tfjs/../../../package.json", "/model/../secret.txt",
+                                  "/model/%2e%2e/secret.txt", "/vendor/../vendor.json/../../README.md"])
+def test_nothing_outside_the_page_and_the_bundle_is_reachable(bundle, path):
+    assert Routes.for_bundle(bundle).resolve(path) is None
 
 
 def _get(url, host=None):
@@ -94,3 +99,45 @@ def test_foreign_hosts_and_nul_bytes_are_refused_without_a_traceback(bundle, cap
         server.shutdown()
         server.server_close()
     assert "Traceback" not in capfd.readouterr().err
+
+
+def _copy_checkout(target):
+    """The files a wheel is built from, with export/node_modules linked rather than copied."""
+    repo = EXPORT_ROOT.parent
+    for name in ("setup.py", "setup.cfg", "pyproject.toml", "README.md"):
+        shutil.copy2(repo / name, target / name)
+    shutil.copytree(repo / "lineart_color", target / "lineart_color", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(EXPORT_ROOT / "web", target / "export" / "web")
+    (target / "export" / "node_modules").symlink_to(EXPORT_ROOT / "node_modules")
+
+
+@pytest.mark.slow
+def test_serve_works_from_an_installed_wheel(bundle, tmp_path):
+    source, site = tmp_path / "source", tmp_path / "site"
+    source.mkdir()
+    _copy_checkout(source)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
+    subprocess.run(pip + ["wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "wheel"), str(source)],
+                   check=True, cwd=tmp_path)
+    subprocess.run(pip + ["install", "--no-deps", "--target", str(site), *map(str, (tmp_path / "wheel").glob("*.whl"))],
+                   check=True, cwd=tmp_path)
+    shutil.rmtree(source)  # nothing may come from the tree the wheel was built from
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    where = subprocess.run([sys.executable, "-c", "import lineart_color; print(lineart_color.__file__)"], env=env,
+                           cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    assert Path(where.strip()).is_relative_to(site)
+
+    server = subprocess.Popen([sys.executable, "-m", "lineart_color.commands.serve", str(bundle), "--port", "0"],
+                              env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        base = re.search(r"http://127\.0\.0\.1:\d+", server.stdout.readline()).group(0)
+        page = _get(base + "/")[2]
+        scripts = re.findall(rb'src="([^"]+)"', page)
+        assert b"vendor/tfjs/tf.min.js" in scripts
+        for path in [name.decode() for name in scripts] + ["style.css", "vendor/tfjs-backend-wasm/tfjs-backend-wasm.wasm",
+                                                           "vendor/tfjs-backend-wasm/tfjs-backend-wasm-threaded-simd.wasm"]:
+            assert _get(f"{base}/{path}")[0] == 200, path
+        assert _get(base + "/model/manifest.json")[2].startswith(b'{"format"')
+    finally:
+        server.terminate()
+        server.wait()

@@ -114,13 +114,6 @@ def test_init_from_a_run_copies_every_matching_weight_and_leaves_reshaped_ones_f
     assert "refine_1/conv_a/conv/kernel" in report and "refine_0/conv_a/conv/kernel" in report
 
 
-@pytest.fixture(scope="module")
-def motion_cache(tmp_path_factory):
-    cache = tmp_path_factory.mktemp("motion") / "cache"
-    assert main(["data", "motion", str(cache), "--shots", "2", "--size", "32", "--max-motion", "3"]) == 0
-    return cache
-
-
 @pytest.mark.slow
 def test_the_choice_alone_learns_from_a_motion_cache(motion_cache, tmp_path):
     config = PRESETS["corr-choice-tiny"]()

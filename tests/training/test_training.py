@@ -105,7 +105,7 @@ MIRRORED_SCRIPT = textwrap.dedent("""
     for kind in ("mirrored", "default"):
         config = PRESETS["ctn-tiny"]()
         trainer = GANTrainer(config, CTNTask(config), sys.argv[1] + "/" + kind, strategy=kind)
-        batches = iter(trainer.strategy.experimental_distribute_dataset(trainer._dataset(start=0)))
+        batches = trainer.distributed_batches(start_step=0)
         losses = [trainer.train_step(next(batches)) for _ in range(2)]
         results[kind] = (trainer.strategy.num_replicas_in_sync, losses,
                          [v.numpy() for v in trainer.generator.trainable_variables + trainer.discriminator.trainable_variables])
