@@ -34,13 +34,14 @@ BATCH_PIXELS = 1024 * 1024  # a network call holds at most this many pixels (or 
 
 class Colorizer(Protocol):
     name: str
+    keyframes_needed: int  # at least this many keyframes in a shot (MemoPainter's: none)
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]: ...
 
 
 def colorize_shot(shot: Shot, colorizer: Colorizer, progress: Progress | None = None) -> dict[str, np.ndarray]:
     """Every frame of the shot, name -> [H, W, 3]: keyframes unchanged, the rest coloured."""
-    shot.require_keyframes(1)
+    shot.require_keyframes(colorizer.keyframes_needed)
     colours = {name: shot.color(name) for name in shot.keyframes}
     todo = [name for name in shot.names if name not in colours]
     for name, colour in colorizer.colour_frames(shot, todo):
@@ -65,6 +66,7 @@ class NearestKeyframe:
     """Copy the keyframe nearest in time (the earlier one on a tie)."""
 
     name = "nearest"
+    keyframes_needed = 1
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
         for name in names:
@@ -75,6 +77,7 @@ class PaintBucket:
     """Fill each closed region with the colour of the best-matching keyframe region."""
 
     name = "bucket"
+    keyframes_needed = 1
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
         for name in names:
@@ -90,6 +93,7 @@ class FlowWarp:
     """Carry the keyframes' own paints along dense optical flow to the target (flow.py)."""
 
     name = "flow"
+    keyframes_needed = 1
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
         motion = shot_motion(shot)
@@ -112,6 +116,7 @@ class OnPalette:
     """
 
     STYLES = {"flat": regions.flatten, "snap": regions.snap_to_paints}
+    keyframes_needed = 1  # the palette is the keyframes' paints
 
     def __init__(self, inner: Colorizer, style: str = "flat"):
         if style not in self.STYLES:
@@ -129,6 +134,7 @@ class TruthColours:
     """The shot's own truth (evaluation only: a reference point, never a colourer)."""
 
     name = "truth"
+    keyframes_needed = 0
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
         for name in names:
@@ -189,7 +195,7 @@ class NetworkColorizer:
 
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        self.batch_size, self.priors = batch_size, priors
+        self.batch_size, self.priors, self.keyframes_needed = batch_size, priors, 1
         self.name = name or ("ctn+tcn" if temporal_network is not None else "ctn")
         colorize = make_colorize_fn(color_network, temporal_network)
         # Compiled once per input shape; eager Keras calls are several times slower on CPU.
@@ -208,4 +214,28 @@ class NetworkColorizer:
             frames = [FrameInputs(shot, name, motion) for name in batch]
             colours = self.colour_batch(stack_inputs(frames))
             for name, colour in zip(batch, colours):
+                yield name, colour[:height, :width]
+
+
+class MemoColorizer:
+    """MemoPainter (models/memopainter.py): no keyframe needed. Each frame's line art asks the
+    memory for a colour feature, and the generator paints with it."""
+
+    name = "memo"
+    keyframes_needed = 0
+
+    def __init__(self, network, batch_size: int = 4):
+        import tensorflow as tf
+
+        self.network, self.batch_size = network, batch_size
+        self._colorize = tf.function(lambda line: network({"line": line}, training=False)["color"],
+                                     reduce_retracing=True)
+
+    def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
+        height, width = shot.size[1], shot.size[0]
+        step = frames_per_call(self.batch_size, height, width)
+        for start in range(0, len(names), step):
+            batch = names[start : start + step]
+            lines = np.stack([pad_to_multiple(shot.line(name)[..., None]) for name in batch])
+            for name, colour in zip(batch, np.asarray(self._colorize(lines))):
                 yield name, colour[:height, :width]

@@ -24,3 +24,23 @@ def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
 def delta_e(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """CIE76 colour difference between two sRGB images, [...]."""
     return np.linalg.norm(rgb_to_lab(a) - rgb_to_lab(b), axis=-1)
+
+
+AB_RANGE, AB_STEP = 110.0, 10.0  # CIELAB a and b quantised in 10-unit bins over [-110, 110], as MemoPainter
+AB_BINS = int(2 * AB_RANGE / AB_STEP)  # per axis: 22, so 484 bins in all (those out of gamut stay empty)
+
+
+def ab_distribution(rgb: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """The share of pixels in each quantised CIELAB (a, b) bin, [AB_BINS ** 2], summing to 1.
+
+    Only pixels where `mask` is true count (all when None); with none at all, every share is
+    on the neutral bin, as for a grey picture.
+    """
+    ab = rgb_to_lab(rgb)[..., 1:].reshape(-1, 2)
+    if mask is not None:
+        ab = ab[np.asarray(mask).reshape(-1)]
+    if not len(ab):
+        ab = np.zeros((1, 2))
+    cells = np.clip(((ab + AB_RANGE) // AB_STEP).astype(int), 0, AB_BINS - 1)
+    counts = np.bincount(cells[:, 0] * AB_BINS + cells[:, 1], minlength=AB_BINS**2)
+    return (counts / counts.sum()).astype(np.float32)

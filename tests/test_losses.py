@@ -54,3 +54,19 @@ def test_latent_constraint_against_the_downsampled_target():
     exact[:, :1] = 1.0
     np.testing.assert_allclose(losses.latent_constraint_loss([exact, exact], target), [0.0], atol=1e-6)
     np.testing.assert_allclose(losses.latent_constraint_loss([exact, 1 - exact], target), [1.0], atol=1e-6)
+
+
+def test_threshold_triplet_loss_by_hand():
+    from lineart_color.training.losses import threshold_triplet_loss
+
+    keys = np.array([[1, 0], [0, 1], [0.6, 0.8]], np.float32)
+    stored = np.array([[0.5, 0.5], [1, 0], [0.5, 0.5]], np.float32)
+    query = np.array([[0.8, 0.6], [0.8, 0.6]], np.float32)
+    truth = np.array([[1, 0], [0.5, 0.5]], np.float32)
+    loss = np.asarray(threshold_triplet_loss(query, keys, stored, truth, threshold=0.1, margin=0.1))
+    # query 0: the positive is slot 1 (its colours; similarity 0.6), the nearest negative slot 2
+    # (0.96): 0.96 - 0.6 + 0.1. Query 1: the positive is slot 2 (0.96), the negative slot 1 (0.6).
+    np.testing.assert_allclose(loss, [0.46, 0.0], atol=1e-6)
+    # no negative in memory: nothing to push away
+    alone = threshold_triplet_loss(query[:1], keys[1:2], stored[1:2], truth[:1], threshold=0.1)
+    assert float(alone[0]) == 0.0

@@ -18,8 +18,8 @@ from pathlib import Path
 from lineart_color.commands.common import add_command, add_max_pixels, apply_max_pixels, positive_int, standalone_main
 from lineart_color.errors import UserError
 
-METHODS = ("flow", "corr", "ctn", "ctn+tcn", "lcmftn", "bucket", "nearest")
-NETWORK_KINDS = {"corr": "corr", "ctn": "ctn", "ctn+tcn": "ctn", "lcmftn": "lcmftn"}  # method -> the network kind its --model holds
+METHODS = ("flow", "corr", "ctn", "ctn+tcn", "lcmftn", "memo", "bucket", "nearest")
+NETWORK_KINDS = {"corr": "corr", "ctn": "ctn", "ctn+tcn": "ctn", "lcmftn": "lcmftn", "memo": "memo"}  # method -> the network kind its --model holds
 # The best colourer measured on val (moji gentle and three times the motion, clipart together); see README.
 DEFAULT_METHOD = "corr"
 
@@ -31,11 +31,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"corr: the learned correspondence colourer (a learned choice among the optical "
                              f"flow's warps; slower: use flow for large frames); flow: keyframe paints carried "
                              f"along dense optical flow; ctn: the Colour Transform Network; ctn+tcn: refined by a "
-                             f"temporal network; lcmftn: LCMFTN's correlation matching (give --model); bucket: classical region matching; nearest: copy the nearest "
+                             f"temporal network; lcmftn: LCMFTN's correlation matching (give --model); memo: MemoPainter, for shots "
+                             f"with no keyframe (give --model, and --memory); bucket: classical region matching; nearest: copy the nearest "
                              f"keyframe (default: {DEFAULT_METHOD}, the best on val)")
     parser.add_argument("--model", default=None, metavar="PATH",
-                        help="with corr, ctn, ctn+tcn or lcmftn: the network, a .keras file or a training run directory "
+                        help="with corr, ctn, ctn+tcn, lcmftn or memo: the network, a .keras file or a training run directory "
                              "(default: the bundled one)")
+    parser.add_argument("--memory", default=None, metavar="FILE",
+                        help="with --method memo: a memory file from `lineart-color memory build` (default: the "
+                             "memory the network was trained with)")
     parser.add_argument("--temporal", default=None, metavar="PATH",
                         help="with --method ctn+tcn: the temporal network you trained (none ships)")
     palette = parser.add_mutually_exclusive_group()
@@ -48,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def make_colorizer(method: str = DEFAULT_METHOD, model: str | None = None, temporal: str | None = None,
-                   flat: bool = False, batch_size: int = 4, snap: bool = False):
+                   flat: bool = False, batch_size: int = 4, snap: bool = False, memory: str | None = None):
     """The colourer a method names, with its networks loaded (bad model files fail here, before any work)."""
     from lineart_color import colorizers
 
@@ -58,6 +62,10 @@ def make_colorizer(method: str = DEFAULT_METHOD, model: str | None = None, tempo
         raise UserError(f"--model/--temporal: --method {method} uses no network")
     if method != "ctn+tcn" and temporal:
         raise UserError("--temporal: only with --method ctn+tcn")
+    if method != "memo" and memory:
+        raise UserError("--memory: only with --method memo")
+    if method == "memo" and (flat or snap):
+        raise UserError("--flat/--snap: they bring colours onto the keyframes' paints; --method memo has no keyframe")
     classical = {"bucket": colorizers.PaintBucket, "nearest": colorizers.NearestKeyframe, "flow": colorizers.FlowWarp}
     if method in classical:
         colorizer = classical[method]()
@@ -67,6 +75,8 @@ def make_colorizer(method: str = DEFAULT_METHOD, model: str | None = None, tempo
 
         import_tensorflow()
         color_network = load_network(model, NETWORK_KINDS[method], "--model")
+        if method == "memo":
+            return memo_colorizer(color_network, memory, batch_size)
         temporal_network = load_network(temporal, "tcn", "--temporal") if method == "ctn+tcn" else None
         colorizer = colorizers.NetworkColorizer(color_network, temporal_network, batch_size, name=method,
                                                 priors=method == "corr")
@@ -77,13 +87,24 @@ def make_colorizer(method: str = DEFAULT_METHOD, model: str | None = None, tempo
     return colorizer
 
 
-def read_shots(path: Path) -> list:
-    """The validated shots under SHOT (one shot, or a dataset), each with at least one keyframe."""
+def memo_colorizer(network, memory: str | None, batch_size: int):
+    from lineart_color import colorizers
+    from lineart_color.models.memory_file import load_memory
+
+    if network.mode == "gan":
+        raise UserError("--model: this MemoPainter was trained without a memory (mode gan)")
+    if memory is not None:
+        load_memory(memory, network)
+    return colorizers.MemoColorizer(network, batch_size)
+
+
+def read_shots(path: Path, keyframes_needed: int = 1) -> list:
+    """The validated shots under SHOT (one shot, or a dataset), each with the keyframes needed."""
     from lineart_color.data.shots import list_dataset, read_shot
 
     shots = [read_shot(folder) for folder in list_dataset(path)]
     for shot in shots:
-        shot.require_keyframes(1)
+        shot.require_keyframes(keyframes_needed)
     return shots
 
 
@@ -111,9 +132,10 @@ def run(args: argparse.Namespace) -> None:
     from lineart_color.data.staging import check_output_dir
 
     apply_max_pixels(args)
-    shots = read_shots(args.shot)
+    shots = read_shots(args.shot, 0 if args.method == "memo" else 1)
     check_output_dir(args.out, "--out")
-    colorizer = make_colorizer(args.method, args.model, args.temporal, args.flat, args.batch_size, args.snap)
+    colorizer = make_colorizer(args.method, args.model, args.temporal, args.flat, args.batch_size, args.snap,
+                               args.memory)
     single = (args.shot / LINE_DIR).is_dir()
     written = write_colorized(shots, colorizer, args.out, single)
     print(f"coloured {len(shots)} shot(s) with {colorizer.name}: {written} frames in {args.out}")

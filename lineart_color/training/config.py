@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lineart_color.errors import UserError
 
-MODELS = ("ctn", "tcn", "corr", "lcmftn")
+MODELS = ("ctn", "tcn", "corr", "lcmftn", "memo")
 PRECISIONS = ("float32", "bfloat16", "float16")
 STRATEGIES = ("auto", "default", "mirrored")
 
@@ -23,9 +23,11 @@ STRATEGIES = ("auto", "default", "mirrored")
 @dataclass
 class ModelConfig:
     # "ctn": Colour Transform Network; "tcn": Temporal Constraint Network (stage 2);
-    # "corr": the correspondence colourer (models/correspondence.py)
+    # "corr": the correspondence colourer (models/correspondence.py); "lcmftn": LCMFTN;
+    # "memo": MemoPainter (models/memopainter.py)
     name: str = "ctn"
-    preset: str = "small"  # models/color_transform.PRESETS, models/temporal.PRESETS or models/correspondence.PRESETS
+    preset: str = "small"  # the PRESETS table of the model's module in models/
+    memo_mode: str = "memory+integrator"  # memo only: models/memopainter.MODES
     references: int = 2  # 1: the reference before the target only; 2: before and after
     ctn_run: str | None = None  # tcn only: the run directory of the trained, frozen colour network
     # A trained generator (.keras file or run directory) whose weights start a new run: fine-tuning.
@@ -65,6 +67,9 @@ class LossConfig:
     match_weight: float = 1.0
     flow_weight: float = 1.0
     choice_weight: float = 1.0
+    # memo: the query network's threshold triplet loss and the feature integrator's KL divergence
+    triplet_weight: float = 1.0
+    integrator_weight: float = 1.0
 
 
 @dataclass
@@ -97,15 +102,16 @@ class TrainConfig:
     def validate(self) -> "TrainConfig":
         """Raise UserError naming the field for values no run can use."""
         from lineart_color.training.losses import ADVERSARIAL
-        from lineart_color.models import color_transform, correspondence, lcmftn, temporal
+        from lineart_color.models import color_transform, correspondence, lcmftn, memopainter, temporal
 
-        PRESETS = {"tcn": temporal.PRESETS, "corr": correspondence.PRESETS,
-                   "lcmftn": lcmftn.PRESETS}.get(self.model.name, color_transform.PRESETS)
+        PRESETS = {"tcn": temporal.PRESETS, "corr": correspondence.PRESETS, "lcmftn": lcmftn.PRESETS,
+                   "memo": memopainter.PRESETS}.get(self.model.name, color_transform.PRESETS)
 
         checks = [
             (self.model.name in MODELS, "model.name", f"one of {MODELS}"),
             (self.model.preset in PRESETS, "model.preset", f"one of {sorted(PRESETS)}"),
             (self.model.references in (1, 2), "model.references", "1 or 2"),
+            (self.model.memo_mode in memopainter.MODES, "model.memo_mode", f"one of {memopainter.MODES}"),
             (self.data.height % 8 == 0 and self.data.height >= 16, "data.height", "a multiple of 8, at least 16"),
             (self.data.width % 8 == 0 and self.data.width >= 16, "data.width", "a multiple of 8, at least 16"),
             (self.data.batch_size >= 1, "data.batch_size", "at least 1"),
@@ -235,6 +241,9 @@ PRESETS = {
     # LCMFTN, trained as the small Colour Transform Network is (same data, losses and GAN), 128 px.
     "lcmftn-small-cpu": lambda: _preset(model__name="lcmftn", model__preset="small", data__height=128,
                                         data__width=128, data__batch_size=8),
+    # MemoPainter: memory + feature integrator, single frames of the same triplets, 128 px, batch 8.
+    "memo-small-cpu": lambda: _preset(model__name="memo", model__preset="small", data__height=128,
+                                      data__width=128, data__batch_size=8),
     # Tiny and fast, for tests and notebooks.
     "ctn-tiny": lambda: _preset(model__preset="small", data__height=32, data__width=32, data__batch_size=2,
                                 data__max_spacing=2, run__steps=4, run__log_every=1, run__image_every=2,
@@ -245,6 +254,9 @@ PRESETS = {
     "corr-choice-tiny": lambda: _preset(model__name="corr", model__preset="choice-tiny", data__height=32,
                                         data__width=32, data__batch_size=2, run__steps=4, run__log_every=1,
                                         run__image_every=2, run__checkpoint_every=2),
+    "memo-tiny": lambda: _preset(model__name="memo", model__preset="small", data__height=32, data__width=32,
+                                 data__batch_size=2, data__max_spacing=2, run__steps=4, run__log_every=1,
+                                 run__image_every=2, run__checkpoint_every=2),
     "lcmftn-tiny": lambda: _preset(model__name="lcmftn", model__preset="small", data__height=32, data__width=32,
                                    data__batch_size=2, data__max_spacing=2, run__steps=4, run__log_every=1,
                                    run__image_every=2, run__checkpoint_every=2),

@@ -111,3 +111,23 @@ def downsample_to(image, like):
 def latent_constraint_loss(auxiliary_outputs, target):
     """L1 between each auxiliary colour output and the target downsampled to its size, summed."""
     return sum(l1_loss(auxiliary, downsample_to(target, auxiliary)) for auxiliary in auxiliary_outputs)
+
+
+def threshold_triplet_loss(query, keys, stored_values, truth_values, threshold: float, margin: float = 0.1):
+    """MemoPainter's threshold triplet loss, per example.
+
+    query [B, D] and keys [M, D] are unit vectors, stored_values [M, V] the memory's colour
+    features, truth_values [B, V] each query's own. A slot is a positive when its feature is
+    within `threshold` of the query's (KL divergence), else a negative. With the most similar
+    positive p and the most similar negative n: max(q.n - q.p + margin, 0); 0 where the memory
+    holds no positive or no negative for the query.
+    """
+    from lineart_color.layers.colour_memory import kl_divergence
+
+    similarities = ops.matmul(ops.cast(query, "float32"), ops.transpose(ops.cast(keys, "float32")))  # [B, M]
+    positive = kl_divergence(truth_values[:, None, :], stored_values[None, :, :]) < threshold
+    lowest = -1e9
+    best_positive = ops.max(ops.where(positive, similarities, lowest), axis=-1)
+    best_negative = ops.max(ops.where(positive, lowest, similarities), axis=-1)
+    both = ops.any(positive, axis=-1) & ops.any(ops.logical_not(positive), axis=-1)
+    return ops.where(both, ops.relu(best_negative - best_positive + margin), 0.0)

@@ -6,11 +6,15 @@ from lineart_color.training.config import TrainConfig
 
 
 def make_task(config: TrainConfig):
-    """The task for config.model.name: ctn, tcn (stage 2), corr (the correspondence colourer) or lcmftn."""
+    """The task for config.model.name: ctn, tcn (stage 2), corr (the correspondence colourer), lcmftn or memo."""
     if config.model.name == "tcn":
         from lineart_color.training.tcn_task import TCNTask
 
         return TCNTask(config)
+    if config.model.name == "memo":
+        from lineart_color.training.memo_task import MemoTask
+
+        return MemoTask(config)
     if config.model.name == "lcmftn":
         from lineart_color.training.lcmftn_task import LCMFTNTask
 

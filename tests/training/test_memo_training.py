@@ -1,0 +1,68 @@
+"""MemoPainter: training steps, a memory built from painted shots, and a shot with no keyframe coloured."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from lineart_color.cli import main
+from lineart_color.models.files import load_network
+from lineart_color.training.config import PRESETS
+from lineart_color.training.gan_trainer import GANTrainer
+from lineart_color.training.memo_task import MemoTask
+
+pytestmark = pytest.mark.slow
+
+
+def test_steps_change_every_weight_and_fill_the_memory(tmp_path):
+    config = PRESETS["memo-tiny"]()
+    trainer = GANTrainer(config.validate(), MemoTask(config), tmp_path, strategy="default")
+    batch = next(iter(trainer._dataset(start=0)))
+    before = [v.numpy() for v in trainer.generator.trainable_variables]
+    values = [trainer.train_step(batch) for _ in range(2)]
+    assert {"triplet", "integrator", "l1", "adversarial"} <= set(values[0])
+    unchanged = [v.path for a, v in zip(before, trainer.generator.trainable_variables) if np.array_equal(a, v.numpy())]
+    assert unchanged == []
+    # the batch's two frames are in memory now, each in a slot of its own or joined to one
+    assert 1 <= int((trainer.generator.memory.ages.numpy() < 1e8).sum()) <= 2
+
+
+def test_train_build_a_memory_and_colour_a_shot_with_no_keyframe(tmp_path, make_shot, capsys):
+    run = tmp_path / "run"
+    assert main(["train", "--run-dir", str(run), "--preset", "memo-tiny"]) == 0
+    painted = make_shot(frames=3, height=32, width=40, keyframes=(0, 1, 2))
+    memory = tmp_path / "studio.memory"
+    assert main(["memory", "build", str(painted), "--model", str(run), "--out", str(memory)]) == 0
+    assert "remembered 3 painted frames" in capsys.readouterr().out
+
+    bare = make_shot(frames=3, height=32, width=40, keyframes=(0,))
+    shutil.rmtree(bare / "color")  # no painted frame at all
+    out = tmp_path / "out"
+    assert main(["colorize", str(bare), "--out", str(out), "--method", "memo", "--model", str(run),
+                 "--memory", str(memory)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["0000.png", "0001.png", "0002.png"]
+
+    # a memory made by another network's query encoder is refused in one line, nothing written
+    other = tmp_path / "other"
+    assert main(["train", "--run-dir", str(other), "--preset", "memo-tiny", "--seed", "1"]) == 0
+    capsys.readouterr()
+    assert main(["colorize", str(bare), "--out", str(tmp_path / "x"), "--method", "memo", "--model", str(other),
+                 "--memory", str(memory)]) == 2
+    assert "made with another network's query encoder" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+    # keyframe methods still need a keyframe
+    assert main(["colorize", str(bare), "--out", str(tmp_path / "y"), "--method", "flow"]) == 2
+
+
+def test_a_file_that_is_no_memory_is_refused(tmp_path, capsys):
+    from lineart_color.models.memopainter import MemoPainter
+    from lineart_color.models.memory_file import load_memory
+    from lineart_color.errors import UserError
+
+    network = MemoPainter("small", mode="memory").ensure_built()
+    np.savez(tmp_path / "not.npz", something=np.zeros(3))
+    with pytest.raises(UserError, match="not a memory file"):
+        load_memory(tmp_path / "not.npz", network)
+    (tmp_path / "text.memory").write_text("hello")
+    with pytest.raises(UserError, match="not an .npz archive"):
+        load_memory(tmp_path / "text.memory", network)
