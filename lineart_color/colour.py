@@ -30,17 +30,23 @@ AB_RANGE, AB_STEP = 110.0, 10.0  # CIELAB a and b quantised in 10-unit bins over
 AB_BINS = int(2 * AB_RANGE / AB_STEP)  # per axis: 22, so 484 bins in all (those out of gamut stay empty)
 
 
-def ab_distribution(rgb: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+def ab_distribution(rgb: np.ndarray, mask: np.ndarray | None = None, smoothing: float = 1.0) -> np.ndarray:
     """The share of pixels in each quantised CIELAB (a, b) bin, [AB_BINS ** 2], summing to 1.
 
     Only pixels where `mask` is true count (all when None); with none at all, every share is
-    on the neutral bin, as for a grey picture.
+    on the neutral bin, as for a grey picture. The histogram is soft: blurred by a Gaussian of
+    `smoothing` bins, so near colours share bins and a KL divergence between two
+    distributions stays finite and says how far apart their colours are.
     """
+    from scipy import ndimage
+
     ab = rgb_to_lab(rgb)[..., 1:].reshape(-1, 2)
     if mask is not None:
         ab = ab[np.asarray(mask).reshape(-1)]
     if not len(ab):
         ab = np.zeros((1, 2))
     cells = np.clip(((ab + AB_RANGE) // AB_STEP).astype(int), 0, AB_BINS - 1)
-    counts = np.bincount(cells[:, 0] * AB_BINS + cells[:, 1], minlength=AB_BINS**2)
+    counts = np.bincount(cells[:, 0] * AB_BINS + cells[:, 1], minlength=AB_BINS**2).astype(np.float64)
+    if smoothing > 0:
+        counts = ndimage.gaussian_filter(counts.reshape(AB_BINS, AB_BINS), smoothing, mode="constant").ravel()
     return (counts / counts.sum()).astype(np.float32)
