@@ -9,8 +9,8 @@ Outputs (a dict):
     color           [B, H, W, 3]  in [0, 1]
     feature         [B, bins]     the colour feature painted with
 
-- **Query network**: an encoder over the line art, global average pooling and a dense layer
-  give a unit key; it learns with the threshold triplet loss (training/losses.py).
+- **Query network**: an encoder over the line art, its 1/8 features pooled to a 4 x 4 grid and
+  a dense layer give a unit key; it learns with the threshold triplet loss (training/losses.py).
 - **Memory** (layers/colour_memory.py): keys and colour features (distributions over
   quantised CIELAB ab bins, colour.ab_distribution), top-k retrieval by cosine similarity.
 - **Feature integrator** (mode "memory+integrator"): weights the top-k retrieved features by
@@ -38,6 +38,7 @@ from lineart_color.models.color_transform import to_signed
 
 MODES = ("gan", "memory", "memory+integrator")
 BINS = AB_BINS**2
+KEY_GRID = 4  # the query network pools its features to this grid
 
 
 @dataclass(frozen=True)
@@ -98,9 +99,12 @@ class MemoPainter(keras.Model):
             self.memory.build()
 
     def query(self, line, training=None):
-        """Unit keys [B, key_dim] of line art [B, H, W, 1] in [0, 1]."""
+        """Unit keys [B, key_dim] of line art [B, H, W, 1] in [0, 1], from its 1/8 features pooled
+        to a KEY_GRID x KEY_GRID grid: the encoder's instance norm leaves every channel's mean
+        over the frame at about zero, so only a spatial layout tells drawings apart."""
         features = self.query_encoder(to_signed(line), training=training)[-1]
-        return unit(self.to_key(ops.mean(features, axis=(1, 2))))
+        grid = ops.image.resize(features, (KEY_GRID, KEY_GRID), interpolation="area")
+        return unit(self.to_key(ops.reshape(grid, (ops.shape(grid)[0], KEY_GRID * KEY_GRID * grid.shape[-1]))))
 
     def recall(self, key):
         """The colour feature [B, bins] the memory gives for unit keys: the nearest slot's, or the

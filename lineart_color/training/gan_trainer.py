@@ -31,12 +31,12 @@ from typing import Protocol
 import keras
 import tensorflow as tf
 
-from lineart_color.training import losses
+from lineart_color.data.stream import SINGLE
 from lineart_color.errors import UserError
+from lineart_color.training import losses
 from lineart_color.progress import Progress
 from lineart_color.training import summaries
 from lineart_color.training.config import TrainConfig
-from lineart_color.data.stream import SINGLE
 from lineart_color.training.strategy import choose_strategy, worker_role
 
 POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}
