@@ -103,7 +103,10 @@ class MemoPainter(keras.Model):
         to a KEY_GRID x KEY_GRID grid: the encoder's instance norm leaves every channel's mean
         over the frame at about zero, so only a spatial layout tells drawings apart."""
         features = self.query_encoder(to_signed(line), training=training)[-1]
-        grid = ops.image.resize(features, (KEY_GRID, KEY_GRID), interpolation="area")
+        # antialiased bilinear: an average over each cell (area resizing has no gradient); in
+        # float32, whose gradient TF has under mixed precision too
+        grid = ops.image.resize(ops.cast(features, "float32"), (KEY_GRID, KEY_GRID), interpolation="bilinear",
+                                antialias=True)
         return unit(self.to_key(ops.reshape(grid, (ops.shape(grid)[0], KEY_GRID * KEY_GRID * grid.shape[-1]))))
 
     def recall(self, key):
