@@ -79,7 +79,8 @@ class MemoPainter(keras.Model):
         # Each mode has only the parts it uses (unused weights would get no gradient).
         if mode != "gan":
             self.query_encoder = Encoder(spec.encoder_widths, name="query_encoder")
-            self.to_key = keras.layers.Dense(spec.key_dim, name="to_key")
+            # no bias: a part shared by every key would only pull them together
+            self.to_key = keras.layers.Dense(spec.key_dim, use_bias=False, name="to_key")
             self.memory = ColourMemory(spec.slots, spec.key_dim, BINS, spec.top_k, threshold, name="memory")
         if mode == "memory+integrator":
             self.integrator = keras.layers.Dense(spec.top_k, kernel_initializer="identity", name="integrator")
@@ -115,7 +116,10 @@ class MemoPainter(keras.Model):
         similarities, features, _ = self.memory(key)
         if self.mode == "memory":
             return features[:, 0], similarities, features
-        weights = ops.softmax(self.integrator(similarities), axis=-1)
+        # Only the triplet loss teaches the query network (as in the paper): the integrator's
+        # KL, let through, pulled every key toward the memory's well-painted ones until the
+        # keys collapsed into one direction (cosine 0.997 between any two drawings).
+        weights = ops.softmax(self.integrator(ops.stop_gradient(similarities)), axis=-1)
         return ops.sum(weights[..., None] * features, axis=1), similarities, features
 
     def paint(self, line, feature, training=None):

@@ -18,13 +18,22 @@ def test_steps_change_every_weight_and_fill_the_memory(tmp_path):
     config = PRESETS["memo-tiny"]()
     trainer = GANTrainer(config.validate(), MemoTask(config), tmp_path, strategy="default")
     batch = next(iter(trainer._dataset(start=0)))
-    before = [v.numpy() for v in trainer.generator.trainable_variables]
+    inputs, _, _ = trainer.task.split(batch)
+    network, memory = trainer.generator, trainer.generator.memory
+    # A memory where each frame's nearest slot holds the other frame's colours and its own
+    # colours lie opposite: the triplet loss is active and must teach the query network.
+    key = network.query(inputs["line"])
+    memory.write(key, inputs["colour_feature"][::-1])
+    memory.write(-key, inputs["colour_feature"])
+    assert int((memory.ages.numpy() < 1e8).sum()) == 4
+    before = [v.numpy() for v in network.trainable_variables]
     values = [trainer.train_step(batch) for _ in range(2)]
-    assert {"triplet", "integrator", "l1", "adversarial"} <= set(values[0])
-    unchanged = [v.path for a, v in zip(before, trainer.generator.trainable_variables) if np.array_equal(a, v.numpy())]
+    assert values[0]["triplet"] > 0.5  # active: up to cos(near) - cos(opposite) + margin = 2.1 a frame
+    assert {"integrator", "l1", "adversarial"} <= set(values[0])
+    unchanged = [v.path for a, v in zip(before, network.trainable_variables) if np.array_equal(a, v.numpy())]
     assert unchanged == []
-    # the batch's two frames are in memory now, each in a slot of its own or joined to one
-    assert 1 <= int((trainer.generator.memory.ages.numpy() < 1e8).sum()) <= 2
+    # each step's frames joined their own slots (same colours, same key) or took new ones
+    assert 4 <= int((memory.ages.numpy() < 1e8).sum()) <= 6
 
 
 def test_train_build_a_memory_and_colour_a_shot_with_no_keyframe(tmp_path, make_shot, capsys):
