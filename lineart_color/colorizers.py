@@ -187,6 +187,8 @@ class NetworkColorizer:
     candidates the network chooses among beside its own.
     """
 
+    keyframes_needed = 1
+
     def __init__(self, color_network, temporal_network=None, batch_size: int = 4, name: str | None = None,
                  priors: bool = False):
         import tensorflow as tf
@@ -195,7 +197,7 @@ class NetworkColorizer:
 
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        self.batch_size, self.priors, self.keyframes_needed = batch_size, priors, 1
+        self.batch_size, self.priors = batch_size, priors
         self.name = name or ("ctn+tcn" if temporal_network is not None else "ctn")
         colorize = make_colorize_fn(color_network, temporal_network)
         # Compiled once per input shape; eager Keras calls are several times slower on CPU.

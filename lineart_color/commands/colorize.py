@@ -89,23 +89,19 @@ def make_colorizer(method: str = DEFAULT_METHOD, model: str | None = None, tempo
 
 def memo_colorizer(network, memory: str | None, batch_size: int):
     from lineart_color import colorizers
-    from lineart_color.models.memory_file import load_memory
+    from lineart_color.models.memory_file import load_memory, require_memory
 
-    if network.mode == "gan":
-        raise UserError("--model: this MemoPainter was trained without a memory (mode gan)")
+    require_memory(network)
     if memory is not None:
         load_memory(memory, network)
     return colorizers.MemoColorizer(network, batch_size)
 
 
-def read_shots(path: Path, keyframes_needed: int = 1) -> list:
-    """The validated shots under SHOT (one shot, or a dataset), each with the keyframes needed."""
+def read_shots(path: Path) -> list:
+    """The validated shots under SHOT (one shot, or a dataset)."""
     from lineart_color.data.shots import list_dataset, read_shot
 
-    shots = [read_shot(folder) for folder in list_dataset(path)]
-    for shot in shots:
-        shot.require_keyframes(keyframes_needed)
-    return shots
+    return [read_shot(folder) for folder in list_dataset(path)]
 
 
 def write_colorized(shots: list, colorizer, out: Path, single: bool) -> int:
@@ -132,10 +128,12 @@ def run(args: argparse.Namespace) -> None:
     from lineart_color.data.staging import check_output_dir
 
     apply_max_pixels(args)
-    shots = read_shots(args.shot, 0 if args.method == "memo" else 1)
+    shots = read_shots(args.shot)
     check_output_dir(args.out, "--out")
     colorizer = make_colorizer(args.method, args.model, args.temporal, args.flat, args.batch_size, args.snap,
                                args.memory)
+    for shot in shots:  # every shot, before any is coloured
+        shot.require_keyframes(colorizer.keyframes_needed)
     single = (args.shot / LINE_DIR).is_dir()
     written = write_colorized(shots, colorizer, args.out, single)
     print(f"coloured {len(shots)} shot(s) with {colorizer.name}: {written} frames in {args.out}")

@@ -39,7 +39,7 @@ def painted_frames(shots):
 def run(args: argparse.Namespace) -> None:
     from lineart_color.data.shots import list_dataset, read_shot
     from lineart_color.models.files import load_network
-    from lineart_color.models.memory_file import fill_memory, save_memory
+    from lineart_color.models.memory_file import fill_memory, require_memory, save_memory
     from lineart_color.progress import Progress
     from lineart_color.quiet import import_tensorflow
 
@@ -53,8 +53,7 @@ def run(args: argparse.Namespace) -> None:
         raise UserError(f"--out {args.out}: no such folder {args.out.parent}")
     import_tensorflow()
     network = load_network(args.model, "memo", "--model")
-    if network.mode == "gan":
-        raise UserError("--model: this MemoPainter was trained without a memory (mode gan)")
+    require_memory(network)
     with Progress(total, "frames") as progress:
         written = fill_memory(network, painted_frames(shots), progress)
     save_memory(args.out, network, written)

@@ -21,7 +21,7 @@ parameters, and the decoder upsamples back to full size.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 import keras
 from keras import ops
@@ -33,6 +33,7 @@ from lineart_color.layers.encoder import Encoder
 from lineart_color.layers.similarity_transform import SimilarityColorTransform
 from lineart_color.layers.style_embedder import StyleEmbedder
 from lineart_color.layers.upsample_block import UpsampleBlock
+from lineart_color.models.presets import SizeFreeWeights, resolve_preset
 
 INPUT_KEYS = ("line", "distance", "ref_color", "ref_line", "ref_distance")
 DOWNSAMPLING = 8
@@ -64,19 +65,16 @@ def to_signed(x):
 
 
 @keras.saving.register_keras_serializable(package="lineart_color")
-class ColorTransformNetwork(keras.Model):
+class ColorTransformNetwork(SizeFreeWeights, keras.Model):
     def __init__(self, preset: str = "small", chunk_size: int = 4096, encoder_widths=None, blocks=None,
                  style_dim=None, embedder_widths=None, key_dim=None, value_dim=None, **kwargs):
         """`preset` names a starting point; any of the other sizes given replace its values. The
         config stores every resolved size, so a saved network does not change when PRESETS does
         (files that hold only a preset name load from today's table)."""
         super().__init__(**kwargs)
-        if preset not in PRESETS:
-            raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
         given = {"encoder_widths": encoder_widths, "blocks": blocks, "style_dim": style_dim,
                  "embedder_widths": embedder_widths, "key_dim": key_dim, "value_dim": value_dim}
-        spec = replace(PRESETS[preset], **{name: value for name, value in given.items() if value is not None})
-        spec = replace(spec, encoder_widths=tuple(spec.encoder_widths), embedder_widths=tuple(spec.embedder_widths))
+        spec = resolve_preset(PRESETS, preset, given)
         self.preset, self.chunk_size, self.resolved = preset, chunk_size, spec
         width = spec.encoder_widths[-1]
         self.line_encoder = Encoder(spec.encoder_widths, name="line_encoder")
@@ -128,13 +126,6 @@ class ColorTransformNetwork(keras.Model):
         if not self.built:
             self(dummy_inputs(batch=1, height=16, width=16, refs=1))
         return self
-
-    def get_build_config(self):
-        # Non-empty on purpose: Keras only calls build_from_config for a truthy build config.
-        return {"weights_depend_on_input_size": False}
-
-    def build_from_config(self, config):
-        self.ensure_built()
 
     def get_config(self):
         return {**super().get_config(), "preset": self.preset, "chunk_size": self.chunk_size, **self.spec}

@@ -53,6 +53,7 @@ from lineart_color.layers.conv_block import ConvBlock
 from lineart_color.layers.similarity_transform import map_query_chunks
 from lineart_color.layers.warp import (local_correlation, paint_under_lines, pixel_grid, sample_bilinear,
                                        sample_nearest, upsample_bilinear_2x)
+from lineart_color.models.presets import SizeFreeWeights
 
 DOWNSAMPLING = 8
 LINE_THRESHOLD = 0.5  # line pixels: grey below this (data/distance.py)
@@ -312,7 +313,7 @@ class CandidateChooser(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="lineart_color")
-class CorrespondenceNetwork(keras.Model):
+class CorrespondenceNetwork(SizeFreeWeights, keras.Model):
     takes_distance_fields = False  # it computes its own from the line art (serving_graph.network_inputs)
 
     def __init__(self, widths=(24, 48, 96), match_dim: int = 64, radius: int = 3, fill_steps: int = 6,
@@ -439,12 +440,6 @@ class CorrespondenceNetwork(keras.Model):
         if not self.built:
             self(dummy_inputs(batch=1, height=16, width=16, refs=2, priors=0 if self.own_flow else 1))
         return self
-
-    def get_build_config(self):
-        return {"weights_depend_on_input_size": False}  # non-empty, so Keras calls build_from_config
-
-    def build_from_config(self, config):
-        self.ensure_built()
 
     def get_config(self):
         return {**super().get_config(), "widths": self.widths, "match_dim": self.match_dim, "radius": self.radius,

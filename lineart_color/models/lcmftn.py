@@ -19,7 +19,7 @@ references' colour features to the target and they join the decoder.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 import keras
 from keras import ops
@@ -31,6 +31,7 @@ from lineart_color.layers.encoder import Encoder
 from lineart_color.layers.upsample_block import UpsampleBlock
 from lineart_color.models import color_transform
 from lineart_color.models.color_transform import to_signed
+from lineart_color.models.presets import SizeFreeWeights, resolve_preset
 
 INPUT_KEYS = ("line", "ref_color", "ref_line")
 DOWNSAMPLING = 8
@@ -53,7 +54,7 @@ PRESETS = {
 
 
 @keras.saving.register_keras_serializable(package="lineart_color")
-class LCMFTN(keras.Model):
+class LCMFTN(SizeFreeWeights, keras.Model):
     takes_distance_fields = False  # serving_graph.network_inputs passes the images alone
 
     def __init__(self, preset: str = "small", chunk_size: int = 4096, encoder_widths=None, cmft_scales=None,
@@ -61,11 +62,8 @@ class LCMFTN(keras.Model):
         """`preset` names a starting point; any size given replaces its value. The config stores
         every resolved size, so a saved network does not change when PRESETS does."""
         super().__init__(**kwargs)
-        if preset not in PRESETS:
-            raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
         given = {"encoder_widths": encoder_widths, "cmft_scales": cmft_scales, "semantic_width": semantic_width}
-        spec = replace(PRESETS[preset], **{name: value for name, value in given.items() if value is not None})
-        spec = replace(spec, encoder_widths=tuple(spec.encoder_widths), cmft_scales=tuple(spec.cmft_scales))
+        spec = resolve_preset(PRESETS, preset, given)
         if len(spec.encoder_widths) != len(SCALES) or not set(spec.cmft_scales) <= set(SCALES):
             raise ValueError(f"need {len(SCALES)} encoder widths and CMFT scales among {SCALES}, "
                              f"got {spec.encoder_widths}, {spec.cmft_scales}")
@@ -128,12 +126,6 @@ class LCMFTN(keras.Model):
         if not self.built:
             self(dummy_inputs(batch=1, height=16, width=16, refs=1))
         return self
-
-    def get_build_config(self):
-        return {"weights_depend_on_input_size": False}  # non-empty: Keras calls build_from_config only then
-
-    def build_from_config(self, config):
-        self.ensure_built()
 
     def get_config(self):
         return {**super().get_config(), "preset": self.preset, "chunk_size": self.chunk_size, **asdict(self.resolved)}

@@ -23,7 +23,7 @@ Outputs (a dict):
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 import keras
 from keras import ops
@@ -35,6 +35,7 @@ from lineart_color.layers.conv_block import ConvBlock
 from lineart_color.layers.encoder import Encoder
 from lineart_color.layers.upsample_block import UpsampleBlock
 from lineart_color.models.color_transform import to_signed
+from lineart_color.models.presets import SizeFreeWeights, resolve_preset
 
 MODES = ("gan", "memory", "memory+integrator")
 BINS = AB_BINS**2
@@ -60,21 +61,18 @@ PRESETS = {
 
 
 @keras.saving.register_keras_serializable(package="lineart_color")
-class MemoPainter(keras.Model):
+class MemoPainter(SizeFreeWeights, keras.Model):
     takes_distance_fields = False
 
     def __init__(self, preset: str = "small", mode: str = "memory+integrator", threshold: float = 0.5,
                  encoder_widths=None, blocks=None, style_dim=None, key_dim=None, slots=None, top_k=None, **kwargs):
         """`preset` names a starting point; any size given replaces its value; the config stores them all."""
         super().__init__(**kwargs)
-        if preset not in PRESETS:
-            raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         given = {"encoder_widths": encoder_widths, "blocks": blocks, "style_dim": style_dim, "key_dim": key_dim,
                  "slots": slots, "top_k": top_k}
-        spec = replace(PRESETS[preset], **{name: value for name, value in given.items() if value is not None})
-        spec = replace(spec, encoder_widths=tuple(spec.encoder_widths))
+        spec = resolve_preset(PRESETS, preset, given)
         self.preset, self.mode, self.threshold, self.resolved = preset, mode, threshold, spec
         # Each mode has only the parts it uses (unused weights would get no gradient).
         if mode != "gan":
@@ -155,12 +153,6 @@ class MemoPainter(keras.Model):
             if self.mode != "gan":
                 self.recall(self.query(line))
         return self
-
-    def get_build_config(self):
-        return {"weights_depend_on_input_size": False}  # non-empty: Keras calls build_from_config only then
-
-    def build_from_config(self, config):
-        self.ensure_built()
 
     def get_config(self):
         return {**super().get_config(), "preset": self.preset, "mode": self.mode, "threshold": self.threshold,

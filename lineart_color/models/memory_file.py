@@ -31,6 +31,12 @@ def query_fingerprint(network) -> str:
     return digest.hexdigest()
 
 
+def require_memory(network, flag: str = "--model") -> None:
+    """Refuse a MemoPainter trained without a memory (mode gan): it has nothing to remember with."""
+    if network.mode == "gan":
+        raise UserError(f"{flag}: this MemoPainter was trained without a memory (mode gan)")
+
+
 def fill_memory(network, frames, progress=None) -> int:
     """Write (line [H, W, 1], colour feature) pairs into the network's memory, emptied first, with
     its own write rule (layers/colour_memory.py); returns how many were written."""

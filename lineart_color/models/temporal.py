@@ -22,6 +22,7 @@ import keras
 from keras import ops
 
 from lineart_color.layers.gated_conv import GatedConv, GatedUpConv
+from lineart_color.models.presets import SizeFreeWeights
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ PRESETS = {"paper": TCNPreset((64, 128, 256)), "small": TCNPreset((32, 64, 128))
 
 
 @keras.saving.register_keras_serializable(package="lineart_color")
-class TemporalConstraintNetwork(keras.Model):
+class TemporalConstraintNetwork(SizeFreeWeights, keras.Model):
     def __init__(self, preset: str = "small", widths=None, dilations=None, **kwargs):
         """`preset` names a starting point; widths and dilations given replace its values. The
         config stores the resolved ones, so a saved network does not change when PRESETS does."""
@@ -72,13 +73,6 @@ class TemporalConstraintNetwork(keras.Model):
         if not self.built:
             self(ops.zeros((1, 1, 8, 8, 4)))
         return self
-
-    def get_build_config(self):
-        # Non-empty on purpose: Keras only calls build_from_config for a truthy build config.
-        return {"weights_depend_on_input_size": False}
-
-    def build_from_config(self, config):
-        self.ensure_built()
 
     def get_config(self):
         return {**super().get_config(), "preset": self.preset, "widths": self.resolved.widths,
