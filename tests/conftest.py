@@ -43,3 +43,12 @@ def make_shot(tmp_path):
         return write_shot(folder, names, lines, {names[i]: colors[i] for i in chosen}, colors if truth else None)
 
     return make
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`--dist loadgroup`), every export test runs on one worker: they share
+    session fixtures that export networks, which would otherwise be built once per worker."""
+    for item in items:
+        if "export" in item.path.relative_to(config.rootpath).parts[:2]:
+            item.add_marker(pytest.mark.xdist_group("export"))

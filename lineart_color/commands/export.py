@@ -154,6 +154,17 @@ def bundled_kinds() -> tuple[str, ...]:
     return ("ctn", "corr", "lcmftn")
 
 
+def load_networks(model: Path | None, temporal: Path | None) -> tuple:
+    """The colour network (the bundled one for None) and the optional temporal network, checked
+    to belong together; one-line errors naming --model or --temporal."""
+    from lineart_color.models.files import load_network, network_kind
+
+    color_network = load_network(model, bundled_kinds(), "--model")
+    if temporal is not None and network_kind(color_network) != "ctn":
+        raise UserError("--temporal: the temporal network refines the Colour Transform Network only")
+    return color_network, None if temporal is None else load_network(temporal, "tcn", "--temporal")
+
+
 def export(model: Path, out: Path, temporal: Path | None = None, size: tuple[int, int] | None = DEFAULT_SIZE,
            float16: bool = False) -> dict:
     """Write OUT/saved_model, OUT/tfjs and OUT/manifest.json (all or nothing); returns the manifest.
@@ -161,14 +172,10 @@ def export(model: Path, out: Path, temporal: Path | None = None, size: tuple[int
     size is (height, width), or None for any size that is a multiple of 8.
     """
     from lineart_color.data.staging import check_output_dir, staged_output_dir
-    from lineart_color.models.files import load_network, network_kind
     from lineart_color.serving_graph import make_colorize_fn, needs_priors
 
     check_output_dir(out, "--out")  # before the slow part
-    color_network = load_network(model, bundled_kinds(), "--model")
-    if temporal is not None and network_kind(color_network) != "ctn":
-        raise UserError("--temporal: the temporal network refines the Colour Transform Network only")
-    temporal_network = None if temporal is None else load_network(temporal, "tcn", "--temporal")
+    color_network, temporal_network = load_networks(model, temporal)
     with staged_output_dir(out, "--out") as stage:
         print("writing the SavedModel", file=sys.stderr)
         with disk_faults_as_os_errors():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import keras
 
+from lineart_color.layers.spectral import SpectralNormalization
+
 NORMS = ("instance", "none")
 
 
@@ -30,7 +32,7 @@ class ConvBlock(keras.layers.Layer):
         self.norm, self.activation, self.spectral = norm, activation, spectral
         conv = keras.layers.Conv2D(filters, kernel_size, strides=strides, padding="same", dilation_rate=dilation,
                                    use_bias=norm == "none", name="conv")
-        self.conv = keras.layers.SpectralNormalization(conv, name="spectral_conv") if spectral else conv
+        self.conv = SpectralNormalization(conv, name="spectral_conv") if spectral else conv
         self.normalize = instance_norm("instance_norm") if norm == "instance" else None
         self.act = None
         if activation == "leaky_relu":

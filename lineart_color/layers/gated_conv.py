@@ -12,6 +12,7 @@ import keras
 from keras import ops
 
 from lineart_color.layers.batch_fold import fold_into_batch, unfold_from_batch
+from lineart_color.layers.spectral import SpectralNormalization
 from lineart_color.layers.temporal_shift import LearnableTemporalShift
 
 
@@ -34,7 +35,7 @@ class GatedConv(keras.layers.Layer):
         def conv(name):
             layer = keras.layers.Conv2D(filters, kernel_size, strides=strides, dilation_rate=dilation_rate,
                                         padding="same", name=name)
-            return keras.layers.SpectralNormalization(layer, name=f"spectral_{name}") if spectral else layer
+            return SpectralNormalization(layer, name=f"spectral_{name}") if spectral else layer
 
         self.feature_conv, self.gate_conv = conv("feature"), conv("gate")
 

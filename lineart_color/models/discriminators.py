@@ -8,6 +8,7 @@ import keras
 from keras import ops
 
 from lineart_color.layers.conv_block import ConvBlock
+from lineart_color.layers.spectral import SpectralNormalization
 
 
 @keras.saving.register_keras_serializable(package="lineart_color")
@@ -56,7 +57,7 @@ class TemporalPatchDiscriminator(keras.Model):
         if not widths:
             raise ValueError("need at least one width")
         self.widths = tuple(int(w) for w in widths)
-        conv = lambda filters, strides, name: keras.layers.SpectralNormalization(
+        conv = lambda filters, strides, name: SpectralNormalization(
             keras.layers.Conv3D(filters, (3, 5, 5), strides=strides, padding="same", name="conv"), name=name)
         self.blocks = [conv(w, (1, 2, 2), f"block_{i}") for i, w in enumerate(self.widths)]
         self.to_logits = conv(1, (1, 1, 1), "to_logits")

@@ -79,6 +79,11 @@ class MemoPainter(SizeFreeWeights, keras.Model):
             self.query_encoder = Encoder(spec.encoder_widths, name="query_encoder")
             # no bias: a part shared by every key would only pull them together
             self.to_key = keras.layers.Dense(spec.key_dim, use_bias=False, name="to_key")
+            # Centre each key dimension over the batch (no learned shift or scale): after
+            # LeakyReLU every drawing's grid shares a large positive part, which left all
+            # keys within cosine 0.99 of each other, and the triplet loss has no gradient
+            # out of that (n - p is ~0 when every key is alike).
+            self.key_norm = keras.layers.BatchNormalization(center=False, scale=False, name="key_norm")
             self.memory = ColourMemory(spec.slots, spec.key_dim, BINS, spec.top_k, threshold, name="memory")
         if mode == "memory+integrator":
             self.integrator = keras.layers.Dense(spec.top_k, kernel_initializer="identity", name="integrator")
@@ -106,7 +111,8 @@ class MemoPainter(SizeFreeWeights, keras.Model):
         # float32, whose gradient TF has under mixed precision too
         grid = ops.image.resize(ops.cast(features, "float32"), (KEY_GRID, KEY_GRID), interpolation="bilinear",
                                 antialias=True)
-        return unit(self.to_key(ops.reshape(grid, (ops.shape(grid)[0], KEY_GRID * KEY_GRID * grid.shape[-1]))))
+        flat = ops.reshape(grid, (ops.shape(grid)[0], KEY_GRID * KEY_GRID * grid.shape[-1]))
+        return unit(self.key_norm(self.to_key(flat), training=training))
 
     def recall(self, key):
         """The colour feature [B, bins] the memory gives for unit keys: the nearest slot's, or the

@@ -1,6 +1,7 @@
-"""`colorize` and `export` run one computation: for every method that exports, the exported
-SavedModel, loaded by TensorFlow alone in another process and fed what colorize feeds its
-graph, gives colorize's colours."""
+"""`colorize` and `export` run one computation: for every method that exports, the SavedModel
+export writes, loaded by TensorFlow alone in another process and fed what colorize feeds its
+graph, gives colorize's colours. (Only the SavedModel: TF.js conversion of it is tested in
+test_export.py.)"""
 
 import keras
 import numpy as np
@@ -8,11 +9,12 @@ import pytest
 
 from lineart_color.colorizers import FrameInputs, shot_motion, stack_inputs
 from lineart_color.commands.colorize import make_colorizer
-from lineart_color.commands.export import export
+from lineart_color.commands.export import load_networks, write_saved_model
 from lineart_color.data import openmoji
 from lineart_color.data.shots import read_shot
 from lineart_color.models.correspondence import CorrespondenceNetwork
 from lineart_color.models.lcmftn import LCMFTN
+from lineart_color.serving_graph import make_colorize_fn, needs_priors
 from test_export import _run_fresh
 
 
@@ -50,7 +52,8 @@ def test_the_exported_saved_model_gives_colorize_s_colours(method, moji_shot, ne
     names = [name for name in moji_shot.names if name not in moji_shot.keyframes]
     coloured = dict(make_colorizer(method, str(model), temporal and str(temporal)).colour_frames(moji_shot, names))
 
-    export(model, tmp_path / "bundle", temporal, size=None)
+    loaded = load_networks(model, temporal)  # what export writes, less the TF.js conversion
+    write_saved_model(make_colorize_fn(*loaded), None, tmp_path / "bundle" / "saved_model", needs_priors(loaded[0]))
     motion = shot_motion(moji_shot) if method == "corr" else None
     inputs = stack_inputs([FrameInputs(moji_shot, name, motion) for name in names])
     keys = ("line", "ref_color", "ref_line", "priors")[: len(inputs)]
