@@ -17,3 +17,16 @@ def two_boxes(height=30, width=44, left_a=3, left_b=24, gap_in_b=False):
     if gap_in_b:
         line[14:16, left_b] = 1.0  # a 2 px break in the second box's outline
     return line, colour
+
+
+def box_frame(height: int, width: int, top: int, left: int, side: int, colour=(0.9, 0.2, 0.1)):
+    """A filled square with a 2 px black outline on white: (colour [H, W, 3], line [H, W])."""
+    color = np.ones((height, width, 3), np.float32)
+    line = np.ones((height, width), np.float32)
+    color[top : top + side, left : left + side] = colour
+    for image in (color, line):
+        image[top : top + side, left : left + 2] = 0.0
+        image[top : top + side, left + side - 2 : left + side] = 0.0
+        image[top : top + 2, left : left + side] = 0.0
+        image[top + side - 2 : top + side, left : left + side] = 0.0
+    return color, line

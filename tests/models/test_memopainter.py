@@ -2,6 +2,7 @@ import keras
 import numpy as np
 import pytest
 
+from drawings import box_frame
 from lineart_color.models.memopainter import BINS, MODES, MemoPainter
 
 
@@ -59,3 +60,26 @@ def test_bad_mode_and_preset():
         MemoPainter("small", mode="magic")
     with pytest.raises(ValueError, match="preset must be one of"):
         MemoPainter("huge")
+
+
+def _boxes():
+    """Eight different drawings: outlined squares at different places and sizes, 64 x 64."""
+    places = [(2, 2, 20), (30, 30, 30), (5, 40, 16), (40, 4, 22), (10, 10, 44), (20, 2, 12), (2, 30, 28), (34, 20, 26)]
+    return np.stack([box_frame(64, 64, top, left, side)[1] for top, left, side in places])[..., None]
+
+
+def _mean_cosine(keys):
+    keys = np.asarray(keys)
+    cosines = keys @ keys.T
+    return (cosines.sum() - np.trace(cosines)) / (len(keys) * (len(keys) - 1))
+
+
+def test_training_keys_are_centred_over_the_batch_and_inference_keys_do_not_depend_on_it():
+    """Keys collapsed to one direction in training (cosine 0.995 between any two drawings), where
+    the triplet loss has no gradient; centred over the batch, n unit keys average -1/(n-1)."""
+    network = MemoPainter("small", mode="memory").ensure_built()
+    lines = _boxes()
+    assert abs(_mean_cosine(network.query(lines, training=True)) + 1 / 7) < 0.03
+    # at inference the moving statistics centre them: a drawing's key is its own, whatever the batch
+    alone = np.asarray(network.query(lines[:1]))
+    np.testing.assert_allclose(np.asarray(network.query(lines))[:1], alone, atol=1e-5)
