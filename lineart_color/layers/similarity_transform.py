@@ -15,8 +15,9 @@ import keras
 from keras import ops
 
 
-def map_query_chunks(fn, query, chunk_size: int):
-    """fn applied to [B, chunk, C] slices of query [B, Q, C], one chunk in memory at a time -> [B, Q, V].
+def map_query_chunks(fn, query, chunk_size: int, width: int, dtype="float32"):
+    """fn applied to [B, chunk, C] slices of query [B, Q, C], one chunk at a time -> [B, Q, width];
+    fn returns [B, chunk, width] of `dtype`.
 
     Chunks are made even (padding by less than one per chunk), and the padding is cut off again.
     """
@@ -27,8 +28,11 @@ def map_query_chunks(fn, query, chunk_size: int):
     chunk_size = (length + chunks - 1) // chunks
     padded = ops.pad(query, [[0, 0], [0, chunks * chunk_size - length], [0, 0]])
     pieces = ops.transpose(ops.reshape(padded, (batch, chunks, chunk_size, query.shape[-1])), (1, 0, 2, 3))
-    result = ops.map(fn, pieces)  # [chunks, B, chunk, V]
-    width = result.shape[-1]
+    # A scan, not ops.map: tf.map_fn runs up to 10 iterations at once in a graph, so most
+    # chunks of a frame were in memory together and chunking bounded little; scan runs one at
+    # a time. (Keras's scan wants each output shaped like its carry, so the carry is a dummy.)
+    unused = ops.zeros((batch, chunk_size, width), dtype)
+    _, result = ops.scan(lambda carry, piece: (carry, fn(piece)), unused, pieces)  # [chunks, B, chunk, width]
     result = ops.reshape(ops.transpose(result, (1, 0, 2, 3)), (batch, chunks * chunk_size, width))
     return result[:, :length]
 
@@ -57,7 +61,8 @@ def chunked_attention(query, keys, values, chunk_size: int = 4096, scale: float 
 
     # keys and values go in as arguments: a rematerialised function differentiates its arguments only
     attend_chunk = keras.remat(attend) if recompute else attend
-    result = map_query_chunks(lambda chunk: attend_chunk(chunk, keys32_t, values32), query, chunk_size)
+    result = map_query_chunks(lambda chunk: attend_chunk(chunk, keys32_t, values32), query, chunk_size,
+                              width=values.shape[-1] + 1)
     result = ops.cast(result, query.dtype)
     return result[..., :-1], result[..., -1:]
 
