@@ -1,11 +1,13 @@
-"""LCMFTN beside the Colour Transform Network: parameters, forward time and peak memory at
-256 and 512 px, and the memory of a training step (an unofficial CMFT ran out of 24 GB there).
+"""LCMFTN beside the Colour Transform Network (and MemoPainter): parameters, forward time and
+peak memory at 256 and 512 px, and the memory of a training step (an unofficial CMFT ran out
+of 24 GB there).
 
-    python benchmarks/bench_lcmftn.py [--sizes 256 512] [--presets small paper] [--repeats 3]
+    python benchmarks/bench_lcmftn.py [--models lcmftn ctn memo] [--sizes 256 512] [--presets small paper]
 
 Every figure comes from its own child process, so peak resident memory (ru_maxrss) is that
 measurement's alone. Forward: batch 1, two keyframes, inference mode, through the serving graph
-colorize runs (distance fields included for the CTN). Train step: `lineart-color train`'s
+colorize runs (distance fields included for the CTN); MemoPainter, which takes no keyframe
+and does not export, on line art alone with its memory's recall. Train step: `lineart-color train`'s
 G+D step, batch 4, two keyframes, float32.
 """
 
@@ -24,6 +26,10 @@ def _peak_mb() -> float:
 
 
 def _network(model: str, preset: str):
+    if model == "memo":
+        from lineart_color.models.memopainter import MemoPainter
+
+        return MemoPainter(preset).ensure_built()
     if model == "lcmftn":
         from lineart_color.models.lcmftn import LCMFTN
 
@@ -40,10 +46,14 @@ def measure_forward(model: str, preset: str, size: int, repeats: int) -> dict:
     from lineart_color.serving_graph import OUTPUT_NAME, make_colorize_fn
 
     network = _network(model, preset)
-    colorize = tf.function(lambda *x: make_colorize_fn(network)(*x)[OUTPUT_NAME])
     rng = np.random.default_rng(0)
-    inputs = [rng.random(shape, dtype=np.float32) for shape in
-              ((1, size, size, 1), (1, 2, size, size, 3), (1, 2, size, size, 1))]
+    if model == "memo":
+        colorize = tf.function(lambda line: network({"line": line})["color"])
+        inputs = [rng.random((1, size, size, 1), dtype=np.float32)]
+    else:
+        colorize = tf.function(lambda *x: make_colorize_fn(network)(*x)[OUTPUT_NAME])
+        inputs = [rng.random(shape, dtype=np.float32) for shape in
+                  ((1, size, size, 1), (1, 2, size, size, 3), (1, 2, size, size, 1))]
     colorize(*inputs).numpy()
     started = time.perf_counter()
     for _ in range(repeats):
@@ -82,6 +92,7 @@ def _child(kind: str, model: str, preset: str, size: int, repeats: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", nargs="+", default=["lcmftn", "ctn", "memo"], choices=["lcmftn", "ctn", "memo"])
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
     parser.add_argument("--presets", nargs="+", default=["small", "paper"])
     parser.add_argument("--repeats", type=int, default=3)
@@ -90,7 +101,7 @@ def main() -> None:
     rows = []
     print(f"{'model':8} {'preset':6} {'size':>5} {'params':>8} {'forward s':>10} {'forward MB':>11} "
           f"{'step s':>8} {'step MB':>8}")
-    for model in ("lcmftn", "ctn"):
+    for model in args.models:
         for preset in args.presets:
             for size in args.sizes:
                 forward = _child("forward", model, preset, size, args.repeats)

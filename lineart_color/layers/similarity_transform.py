@@ -15,9 +15,8 @@ import keras
 from keras import ops
 
 
-def map_query_chunks(fn, query, chunk_size: int, width: int, dtype="float32"):
-    """fn applied to [B, chunk, C] slices of query [B, Q, C], one chunk at a time -> [B, Q, width];
-    fn returns [B, chunk, width] of `dtype`.
+def map_query_chunks(fn, query, chunk_size: int):
+    """fn applied to [B, chunk, C] slices of query [B, Q, C], one chunk in memory at a time -> [B, Q, V].
 
     Chunks are made even (padding by less than one per chunk), and the padding is cut off again.
     """
@@ -28,42 +27,30 @@ def map_query_chunks(fn, query, chunk_size: int, width: int, dtype="float32"):
     chunk_size = (length + chunks - 1) // chunks
     padded = ops.pad(query, [[0, 0], [0, chunks * chunk_size - length], [0, 0]])
     pieces = ops.transpose(ops.reshape(padded, (batch, chunks, chunk_size, query.shape[-1])), (1, 0, 2, 3))
-    # A scan, not ops.map: tf.map_fn runs up to 10 iterations at once in a graph, so most
-    # chunks of a frame were in memory together and chunking bounded little; scan runs one at
-    # a time. (Keras's scan wants each output shaped like its carry, so the carry is a dummy.)
-    unused = ops.zeros((batch, chunk_size, width), dtype)
-    _, result = ops.scan(lambda carry, piece: (carry, fn(piece)), unused, pieces)  # [chunks, B, chunk, width]
+    result = ops.map(fn, pieces)  # [chunks, B, chunk, V]
+    width = result.shape[-1]
     result = ops.reshape(ops.transpose(result, (1, 0, 2, 3)), (batch, chunks * chunk_size, width))
     return result[:, :length]
 
 
-def chunked_attention(query, keys, values, chunk_size: int = 4096, scale: float | None = None,
-                      recompute: bool = False):
+def chunked_attention(query, keys, values, chunk_size: int = 4096, scale: float | None = None):
     """softmax(scale * query keys^T) values, computed `chunk_size` queries at a time.
 
     query [B, Q, C], keys [B, N, C], values [B, N, V] -> ([B, Q, V], confidence [B, Q, 1]),
     where confidence is each query's largest attention weight. Softmax runs in float32. The
     scale is 1 / sqrt(C) unless given (a caller that scales its queries itself passes 1).
-
-    With `recompute` (training), no chunk's [chunk, N] weights are kept for the backward pass:
-    it computes them again (keras.remat). Otherwise the gradient holds every chunk's weights at
-    once, the whole Q x N matrix that chunking exists to avoid.
     """
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     keys32_t, values32 = ops.transpose(ops.cast(keys, "float32"), (0, 2, 1)), ops.cast(values, "float32")
 
-    def attend(query_chunk, keys_t, values_):
+    def attend(query_chunk):
         # matmul rather than einsum: the same maths, and TF.js runs it fast on every backend.
-        scores = ops.matmul(ops.cast(query_chunk, "float32"), keys_t) * scale
+        scores = ops.matmul(ops.cast(query_chunk, "float32"), keys32_t) * scale
         weights = ops.softmax(scores, axis=-1)
-        out = ops.matmul(weights, values_)
+        out = ops.matmul(weights, values32)
         return ops.concatenate([out, ops.max(weights, axis=-1, keepdims=True)], axis=-1)
 
-    # keys and values go in as arguments: a rematerialised function differentiates its arguments only
-    attend_chunk = keras.remat(attend) if recompute else attend
-    result = map_query_chunks(lambda chunk: attend_chunk(chunk, keys32_t, values32), query, chunk_size,
-                              width=values.shape[-1] + 1)
-    result = ops.cast(result, query.dtype)
+    result = ops.cast(map_query_chunks(attend, query, chunk_size), query.dtype)
     return result[..., :-1], result[..., -1:]
 
 
@@ -100,7 +87,7 @@ class SimilarityColorTransform(keras.layers.Layer):
                              (self.mask_m, pair_shape), (self.mask_n, pair_shape)):
             layer.build(shape)
 
-    def call(self, inputs, training=None):
+    def call(self, inputs):
         target, ref_distance, ref_color = inputs
         shape = ops.shape(ref_distance)
         batch, refs, height, width = shape[0], shape[1], shape[2], shape[3]
@@ -113,7 +100,7 @@ class SimilarityColorTransform(keras.layers.Layer):
         query = ops.reshape(self.theta(target), (batch, -1, self.key_dim))
         keys = ops.reshape(self.phi(flat(ref_distance)), (batch, -1, self.key_dim))  # all refs' positions
         values = ops.reshape(self.g(flat(ref_color) * m), (batch, -1, self.value_dim))
-        matched, _ = chunked_attention(query, keys, values, self.chunk_size, recompute=bool(training))
+        matched, _ = chunked_attention(query, keys, values, self.chunk_size)
         matched = self.project(ops.reshape(matched, (batch, height, width, self.value_dim)))
 
         matched_per_ref = flat(ops.broadcast_to(matched[:, None], ops.shape(ref_color)))
