@@ -69,7 +69,7 @@ class CorrelationMatchingFeatureTransfer(keras.layers.Layer):
         projected = self.project(features)
         return projected / ops.sqrt(ops.sum(ops.square(projected), axis=-1, keepdims=True) + 1e-12)
 
-    def call(self, inputs):
+    def call(self, inputs, training=None):
         target_sketch, target_semantic, ref_sketch, ref_semantic, ref_color = inputs
         shape = ops.shape(ref_sketch)
         batch, refs, height, width = shape[0], shape[1], shape[2], shape[3]
@@ -90,7 +90,8 @@ class CorrelationMatchingFeatureTransfer(keras.layers.Layer):
                                  locality * ops.ones_like(query_positions[..., :1])], axis=-1)
         keys = ops.concatenate([ops.cast(keys, "float32"), key_positions,
                                 -ops.sum(ops.square(key_positions), axis=-1, keepdims=True)], axis=-1)
-        transferred, confidence = chunked_attention(query, keys, values, self.chunk_size, scale=1.0)
+        transferred, confidence = chunked_attention(query, keys, values, self.chunk_size, scale=1.0,
+                                                      recompute=bool(training))
         unflatten = lambda x: ops.reshape(x, (batch, height, width, x.shape[-1]))
         return unflatten(ops.cast(transferred, ref_color.dtype)), unflatten(ops.cast(confidence, ref_color.dtype))
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 import math
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 
-def map_query_chunks(fn, query, chunk_size: int):
-    """fn applied to [B, chunk, C] slices of query [B, Q, C], one chunk in memory at a time -> [B, Q, V].
+def map_query_chunks(fn, query, chunk_size: int, dtype="float32"):
+    """fn applied to [B, chunk, C] slices of query [B, Q, C], one chunk at a time -> [B, Q, V];
+    fn returns [B, chunk, V] of `dtype`.
 
     Chunks are made even (padding by less than one per chunk), and the padding is cut off again.
     """
@@ -27,30 +29,41 @@ def map_query_chunks(fn, query, chunk_size: int):
     chunk_size = (length + chunks - 1) // chunks
     padded = ops.pad(query, [[0, 0], [0, chunks * chunk_size - length], [0, 0]])
     pieces = ops.transpose(ops.reshape(padded, (batch, chunks, chunk_size, query.shape[-1])), (1, 0, 2, 3))
-    result = ops.map(fn, pieces)  # [chunks, B, chunk, V]
+    # One chunk at a time: in a graph, ops.map's tf.map_fn runs up to 10 iterations at once, so
+    # most chunks of a frame were in memory together. (keras.ops has no such knob; ops.scan
+    # sets no maximum iteration count, without which the gradient does not compile under XLA.)
+    result = tf.map_fn(fn, pieces, parallel_iterations=1, fn_output_signature=dtype)  # [chunks, B, chunk, V]
     width = result.shape[-1]
     result = ops.reshape(ops.transpose(result, (1, 0, 2, 3)), (batch, chunks * chunk_size, width))
     return result[:, :length]
 
 
-def chunked_attention(query, keys, values, chunk_size: int = 4096, scale: float | None = None):
+def chunked_attention(query, keys, values, chunk_size: int = 4096, scale: float | None = None,
+                      recompute: bool = False):
     """softmax(scale * query keys^T) values, computed `chunk_size` queries at a time.
 
     query [B, Q, C], keys [B, N, C], values [B, N, V] -> ([B, Q, V], confidence [B, Q, 1]),
     where confidence is each query's largest attention weight. Softmax runs in float32. The
     scale is 1 / sqrt(C) unless given (a caller that scales its queries itself passes 1).
+
+    With `recompute` (training), no chunk's [chunk, N] weights are kept for the backward pass:
+    it computes them again (keras.remat). Otherwise the gradient holds every chunk's weights at
+    once, the whole Q x N matrix that chunking exists to avoid.
     """
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     keys32_t, values32 = ops.transpose(ops.cast(keys, "float32"), (0, 2, 1)), ops.cast(values, "float32")
 
-    def attend(query_chunk):
+    def attend(query_chunk, keys_t, values_):
         # matmul rather than einsum: the same maths, and TF.js runs it fast on every backend.
-        scores = ops.matmul(ops.cast(query_chunk, "float32"), keys32_t) * scale
+        scores = ops.matmul(ops.cast(query_chunk, "float32"), keys_t) * scale
         weights = ops.softmax(scores, axis=-1)
-        out = ops.matmul(weights, values32)
+        out = ops.matmul(weights, values_)
         return ops.concatenate([out, ops.max(weights, axis=-1, keepdims=True)], axis=-1)
 
-    result = ops.cast(map_query_chunks(attend, query, chunk_size), query.dtype)
+    # keys and values go in as arguments: a rematerialised function differentiates its arguments only
+    attend_chunk = keras.remat(attend) if recompute else attend
+    result = map_query_chunks(lambda chunk: attend_chunk(chunk, keys32_t, values32), query, chunk_size)
+    result = ops.cast(result, query.dtype)
     return result[..., :-1], result[..., -1:]
 
 
@@ -87,7 +100,7 @@ class SimilarityColorTransform(keras.layers.Layer):
                              (self.mask_m, pair_shape), (self.mask_n, pair_shape)):
             layer.build(shape)
 
-    def call(self, inputs):
+    def call(self, inputs, training=None):
         target, ref_distance, ref_color = inputs
         shape = ops.shape(ref_distance)
         batch, refs, height, width = shape[0], shape[1], shape[2], shape[3]
@@ -100,7 +113,7 @@ class SimilarityColorTransform(keras.layers.Layer):
         query = ops.reshape(self.theta(target), (batch, -1, self.key_dim))
         keys = ops.reshape(self.phi(flat(ref_distance)), (batch, -1, self.key_dim))  # all refs' positions
         values = ops.reshape(self.g(flat(ref_color) * m), (batch, -1, self.value_dim))
-        matched, _ = chunked_attention(query, keys, values, self.chunk_size)
+        matched, _ = chunked_attention(query, keys, values, self.chunk_size, recompute=bool(training))
         matched = self.project(ops.reshape(matched, (batch, height, width, self.value_dim)))
 
         matched_per_ref = flat(ops.broadcast_to(matched[:, None], ops.shape(ref_color)))

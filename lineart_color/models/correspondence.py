@@ -182,7 +182,7 @@ class GlobalMatch(keras.layers.Layer):
             expected = ops.matmul(weights, ops.broadcast_to(positions, (ops.shape(keys)[0], ops.shape(keys)[1], 2)))
             return ops.concatenate([expected, evidence], axis=-1)
 
-        result = ops.reshape(map_query_chunks(match, query, self.chunk_size), (-1, height, width, 3))
+        result = ops.reshape(map_query_chunks(match, query, self.chunk_size, query.dtype), (-1, height, width, 3))
         flow = result[..., :2] - pixel_grid(height, width)[None]
         return flow, result[..., 2:], query, keys
 

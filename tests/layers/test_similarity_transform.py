@@ -77,3 +77,22 @@ def test_layer_traces_with_unknown_batch_size_and_frame_size():
         tf.TensorSpec([None, None, None, 6]), tf.TensorSpec([None, None, None, None, 6]),
         tf.TensorSpec([None, None, None, None, 6])]])
     assert traced([_features(3, 3, 4, 5, 6), _features(4, 3, 2, 4, 5, 6), _features(5, 3, 2, 4, 5, 6)]).shape == (3, 4, 5, 6)
+
+
+def test_recomputing_the_chunks_in_the_backward_pass_gives_the_same_gradients():
+    rng = np.random.default_rng(7)
+    query, keys, values = (tf.constant(rng.normal(size=shape).astype(np.float32))
+                           for shape in ((2, 37, 8), (2, 50, 8), (2, 50, 5)))
+
+    @tf.function
+    def gradients(recompute):
+        with tf.GradientTape() as tape:
+            tape.watch([query, keys, values])
+            out, confidence = chunked_attention(query, keys, values, chunk_size=10, recompute=recompute)
+            loss = tf.reduce_sum(out * out) + tf.reduce_sum(confidence)
+        return [loss, *tape.gradient(loss, [query, keys, values])]
+
+    plain, recomputed = gradients(False), gradients(True)
+    assert all(float(tf.reduce_max(tf.abs(g))) > 0 for g in plain[1:])
+    for a, b in zip(plain, recomputed):
+        np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-5, atol=1e-6)
