@@ -114,6 +114,11 @@ class MemoPainter(SizeFreeWeights, keras.Model):
         flat = ops.reshape(grid, (ops.shape(grid)[0], KEY_GRID * KEY_GRID * grid.shape[-1]))
         return unit(self.key_norm(self.to_key(flat), training=training))
 
+    @property
+    def query_weights(self) -> list:
+        """Every weight that shapes a key (what query() uses), so a memory's keys can name their network."""
+        return self.query_encoder.weights + self.to_key.weights + self.key_norm.weights
+
     def recall(self, key):
         """The colour feature [B, bins] the memory gives for unit keys: the nearest slot's, or the
         integrator's blend of the top k; and the top-k similarities and features themselves."""

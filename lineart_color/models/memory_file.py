@@ -24,10 +24,9 @@ STATE = ("keys", "values", "ages")
 
 
 def query_fingerprint(network) -> str:
-    """sha256 of the query network's weights (the part of MemoPainter that makes keys), its key
-    normalisation's statistics included."""
+    """sha256 of the weights that make MemoPainter's keys (its query network's)."""
     digest = hashlib.sha256()
-    for weight in network.query_encoder.weights + network.to_key.weights + network.key_norm.weights:
+    for weight in network.query_weights:
         digest.update(np.ascontiguousarray(weight.numpy(), np.float32).tobytes())
     return digest.hexdigest()
 
