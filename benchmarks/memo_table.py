@@ -48,12 +48,12 @@ def nearest_remembered(shots) -> dict:
 
 
 def memo_outputs(shots, network) -> dict:
-    from lineart_color.colorizers import MemoColorizer
+    from lineart_color.colorizers import ReferenceFreeColorizer
     from lineart_color.commands.memory import painted_frames
     from lineart_color.models.memory_file import fill_memory
 
     fill_memory(network, painted_frames(shots))
-    colorizer = MemoColorizer(network)
+    colorizer = ReferenceFreeColorizer(network, name="memo")
     return {shot.path.name: dict(colorizer.colour_frames(shot, [n for n in shot.names if n not in shot.keyframes]))
             for shot in shots}
 

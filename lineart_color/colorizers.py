@@ -12,6 +12,8 @@ rest. Each frame is coloured from the nearest keyframe before it and after it
     NetworkColorizer   a network through the serving graph: the Colour Transform Network
                        (optionally refined by the Temporal Constraint Network), or the
                        correspondence colourer
+    ReferenceFreeColorizer  a network that needs no keyframe, through the same graph: the
+                       self-attention U-Net, MemoPainter
     OnPalette(c, s)    any colourer, then onto the keyframes' paints: one per closed
                        region ("flat") or per pixel where close ("snap")
     TruthColours       evaluation only: the truth itself; flattened, it is the ceiling of
@@ -219,19 +221,22 @@ class NetworkColorizer:
                 yield name, colour[:height, :width]
 
 
-class MemoColorizer:
-    """MemoPainter (models/memopainter.py): no keyframe needed. Each frame's line art asks the
-    memory for a colour feature, and the generator paints with it."""
+class ReferenceFreeColorizer:
+    """A network that colours line art alone, no keyframe needed (the self-attention U-Net,
+    MemoPainter), run through the serving graph that `export` writes (its signature is `line`)."""
 
-    name = "memo"
     keyframes_needed = 0
 
-    def __init__(self, network, batch_size: int = 4):
+    def __init__(self, network, batch_size: int = 4, name: str = "sa-unet"):
         import tensorflow as tf
 
-        self.network, self.batch_size = network, batch_size
-        self._colorize = tf.function(lambda line: network({"line": line}, training=False)["color"],
-                                     reduce_retracing=True)
+        from lineart_color.serving_graph import OUTPUT_NAME, make_colorize_fn
+
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.batch_size, self.name = batch_size, name
+        colorize = make_colorize_fn(network)
+        self._colorize = tf.function(lambda line: colorize(line)[OUTPUT_NAME], reduce_retracing=True)
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
         height, width = shot.size[1], shot.size[0]

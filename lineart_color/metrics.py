@@ -8,6 +8,8 @@ All images are float in [0, 1]: colour [H, W, 3], line art [H, W] (dark lines on
   an animator asks: did each region get the right paint?
 - temporal_change: flicker, the mean colour change between consecutive frames where the
   line art stands still.
+- line_match_counts: how well extracted line art finds the true lines (precision and recall
+  within 2 px).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ LINE_GREY = 0.9  # line pixels for the flat-region mask: grey below this
 LINE_MARGIN = 2  # painted pixels are further than this (in px) from any line pixel
 PAPER_MIN_CHANNEL = 0.97  # truth pixels whose every channel is at least this are paper
 DELTA_E_OK = 10.0  # a painted pixel is right when its deltaE76 to the truth is below this
+LINE_FOUND = 0.5  # extracted or true line pixels: grey below this
+LINE_TOLERANCE = 2.0  # px: a line pixel counts as found within this distance of the other's
 
 
 def psnr(output: np.ndarray, truth: np.ndarray) -> float:
@@ -95,3 +99,14 @@ def temporal_change(colors: Sequence[np.ndarray], lines: Sequence[np.ndarray],
         total += float(change[static].sum())
         count += int(static.sum())
     return total / count if count else float("nan")
+
+
+def line_match_counts(predicted: np.ndarray, truth: np.ndarray,
+                      tolerance: float = LINE_TOLERANCE) -> tuple[int, int, int, int]:
+    """(predicted line pixels near a true one, predicted line pixels, true line pixels near a
+    predicted one, true line pixels) for line art [H, W]: precision and recall within `tolerance`
+    px, as counts so they pool over many frames."""
+    found, expected = np.asarray(predicted) < LINE_FOUND, np.asarray(truth) < LINE_FOUND
+    near_expected = ndimage.distance_transform_edt(~expected) <= tolerance
+    near_found = ndimage.distance_transform_edt(~found) <= tolerance
+    return int(near_expected[found].sum()), int(found.sum()), int(near_found[expected].sum()), int(expected.sum())

@@ -9,8 +9,12 @@ network the colour network's output is refined in the window (first reference, o
 last reference), as colorize's ctn+tcn method does; with one reference it stands on both sides.
 
 The network is the Colour Transform Network (ctn) or the correspondence colourer (corr),
-which takes the images alone and computes its own distance fields. `colorize` runs this
-same function, so what it writes is what the export computes.
+which takes the images alone and computes its own distance fields. A reference-free network
+(the self-attention U-Net, MemoPainter) has the line art as its only input:
+
+    colorize(line [B, H, W, 1]) -> {"color": [B, H, W, 3]}
+
+`colorize` runs this same function, so what it writes is what the export computes.
 """
 
 from __future__ import annotations
@@ -23,11 +27,15 @@ SIGNATURE_NAME = "colorize"
 OUTPUT_NAME = "color"
 
 
-def input_signature(height: int | None, width: int | None, priors: bool = False) -> list[tf.TensorSpec]:
+def input_signature(height: int | None, width: int | None, priors: bool = False,
+                    references: bool = True) -> list[tf.TensorSpec]:
     """Batch and reference count are always free; H and W are fixed, or free when None. With priors,
-    a fourth input: the classical optical flow's warps to each keyframe [B, K, P, H, W, 3]."""
-    specs = [
-        tf.TensorSpec((None, height, width, 1), tf.float32, name="line"),
+    a fourth input: the classical optical flow's warps to each keyframe [B, K, P, H, W, 3]. Without
+    references (a reference-free network), the line art alone."""
+    specs = [tf.TensorSpec((None, height, width, 1), tf.float32, name="line")]
+    if not references:
+        return specs
+    specs += [
         tf.TensorSpec((None, None, height, width, 3), tf.float32, name="ref_color"),
         tf.TensorSpec((None, None, height, width, 1), tf.float32, name="ref_line"),
     ]
@@ -40,6 +48,11 @@ def needs_priors(network) -> bool:
     """True for a correspondence colourer without a matcher: it chooses among the classical
     optical flow's warps (flow.ShotMotion.priors), which OpenCV computes outside the graph."""
     return getattr(network, "own_flow", True) is False
+
+
+def takes_references(network) -> bool:
+    """False for a network that colours line art alone (no keyframe): its signature is `line` only."""
+    return getattr(network, "takes_references", True)
 
 
 def reference_distance_fields(ref_line):
@@ -73,7 +86,12 @@ def make_colorize_fn(color_network, temporal_network=None):
     The exported signature has the three images, and priors [B, K, P, H, W, 3] for a network
     that needs them (needs_priors): the classical optical flow and its cost, which OpenCV
     computes outside the graph. `colorize` passes priors to every correspondence colourer.
+    A reference-free network's function takes the line art alone.
     """
+    if not takes_references(color_network):
+        if temporal_network is not None:
+            raise ValueError("the temporal network refines a colouring from keyframes; this network takes none")
+        return lambda line: {OUTPUT_NAME: color_network({"line": line}, training=False)["color"]}
 
     def colorize(line, ref_color, ref_line, priors=None):
         inputs = network_inputs(color_network, line, ref_color, ref_line, priors)

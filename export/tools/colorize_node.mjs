@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Colour one frame with an exported TF.js bundle in Node (pure @tensorflow/tfjs, no native addon).
 //
-//   node export/tools/colorize_node.mjs EXPORT_DIR LINE.png KEY.png KEY_LINE.png [KEY2.png KEY2_LINE.png]
+//   node export/tools/colorize_node.mjs EXPORT_DIR LINE.png [KEY.png KEY_LINE.png [KEY2.png KEY2_LINE.png]]
 //        --out OUT.png [--raw OUT.f32] [--backend cpu|wasm] [--repeat N]
 //
+// No keyframe for a reference-free bundle (the self-attention U-Net); one or two otherwise.
 // --raw writes the float32 colour [H, W, 3] before rounding, for comparisons with Python;
 // --repeat N runs N times and reports each time. Prints one JSON line: backend and seconds.
 
@@ -16,7 +17,7 @@ import { PNG } from 'pngjs';
 
 import { checkBundle, colorize, colourToRgba } from '../web/colorize.js';
 
-const USAGE = 'usage: colorize_node.mjs EXPORT_DIR LINE.png KEY.png KEY_LINE.png [KEY2.png KEY2_LINE.png] '
+const USAGE = 'usage: colorize_node.mjs EXPORT_DIR LINE.png [KEY.png KEY_LINE.png [KEY2.png KEY2_LINE.png]] '
   + '--out OUT.png [--raw OUT.f32] [--backend cpu|wasm] [--repeat N]';
 
 /** An IOHandler that reads model.json and its weight shards from a folder. */
@@ -64,7 +65,7 @@ function parse(argv) {
     },
   });
   const repeat = Number(values.repeat);
-  if (!values.out || ![4, 6].includes(positionals.length) || !(Number.isInteger(repeat) && repeat >= 1)) {
+  if (!values.out || ![2, 4, 6].includes(positionals.length) || !(Number.isInteger(repeat) && repeat >= 1)) {
     throw new Error(USAGE);
   }
   return { ...values, repeat, folder: positionals[0], files: positionals.slice(1) };

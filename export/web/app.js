@@ -5,7 +5,7 @@
 
 /* global tf */
 
-import { checkBundle, colorize, colourToRgba } from './colorize.js';
+import { checkBundle, colorize, colourToRgba, takesKeyframes } from './colorize.js';
 import { colourShot } from './shot.js';
 
 const params = new URLSearchParams(window.location.search);
@@ -102,7 +102,8 @@ function keyframes() {
 
 function updateButtons() {
   const ready = state.model && !state.busy;
-  $('#run').disabled = !(ready && state.frames['slot-line'] && keyframes().length);
+  const keysReady = keyframes().length || (state.manifest && !takesKeyframes(state.manifest));
+  $('#run').disabled = !(ready && state.frames['slot-line'] && keysReady);
   $('#run-shot').disabled = !(ready && state.shot);
 }
 

@@ -37,9 +37,12 @@ export function frameValues(frame, channels) {
 }
 
 /** Throw a readable error unless the frames can be coloured together. */
-export function checkFrames(line, keyframes) {
+export function checkFrames(line, keyframes, keyframesNeeded = true) {
   if (!line) {
     throw new Error('choose the line-art frame to colour');
+  }
+  if (!keyframesNeeded) {
+    return;
   }
   if (!keyframes.length) {
     throw new Error('choose at least one painted keyframe with its line art');
@@ -55,6 +58,11 @@ export function checkFrames(line, keyframes) {
       }
     }
   });
+}
+
+/** False for a reference-free bundle (the self-attention U-Net): its only input is the line art. */
+export function takesKeyframes(manifest) {
+  return Boolean(manifest.inputs && manifest.inputs.ref_color);
 }
 
 /** Throw a readable error for a bundle this page cannot feed: one that needs optical-flow priors. */
@@ -98,13 +106,17 @@ function toFrameSize(tf, image, size, width, height) {
   return tf.slice(image, [0, 0, 0], [height, width, 3]);
 }
 
-/** The signature's three inputs (batch of one) at the working size. */
+/** The signature's inputs (batch of one) at the working size: the line art, and the keyframes
+ * unless the bundle is reference-free. */
 export function modelInputs(tf, manifest, line, keyframes) {
   checkBundle(manifest);
-  checkFrames(line, keyframes);
+  checkFrames(line, keyframes, takesKeyframes(manifest));
   const size = workingSize(manifest, line.width, line.height);
   const image = (frame, channels) => toWorkingSize(
     tf, tf.tensor3d(frameValues(frame, channels), [frame.height, frame.width, channels]), size);
+  if (!takesKeyframes(manifest)) {
+    return tf.tidy(() => ({ line: image(line, 1).expandDims(0) }));
+  }
   return tf.tidy(() => ({
     line: image(line, 1).expandDims(0),
     ref_color: tf.stack(keyframes.map((key) => image(key.color, 3))).expandDims(0),
@@ -126,7 +138,8 @@ export function colourToRgba(tf, colour) {
 }
 
 /**
- * Colour `line` from `keyframes` ([{color, line}], one or more, same size as `line`).
+ * Colour `line` from `keyframes` ([{color, line}], one or more, same size as `line`; none for a
+ * reference-free bundle).
  * Returns {colour: [H, W, 3] float tensor (the caller disposes it), width, height, seconds}.
  * `onStage(text)` hears where it is; the graph has loops, so it runs with executeAsync.
  */

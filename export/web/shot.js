@@ -3,7 +3,7 @@
 // The Electron app drives it through its preload bridge; reading, encoding and saving are
 // passed in, so the same code runs under a test in Chromium or Node.
 
-import { colorize, colourToRgba, nearestKeyframes } from './colorize.js';
+import { colorize, colourToRgba, nearestKeyframes, takesKeyframes } from './colorize.js';
 
 /** A reader that decodes each (kind, name) once: keyframes serve many frames. */
 function cachedReader(readFrame) {
@@ -23,13 +23,14 @@ function cachedReader(readFrame) {
  * Returns the seconds spent in the network per frame.
  */
 export async function colourShot(tf, model, manifest, shot, io) {
-  if (!shot.keyframes.length) {
+  const withKeys = takesKeyframes(manifest);
+  if (withKeys && !shot.keyframes.length) {
     throw new Error('the shot has no painted keyframe in its color/ folder');
   }
   const readKey = cachedReader(io.readFrame);
   const seconds = [];
   for (const [index, name] of shot.frames.entries()) {
-    const keys = nearestKeyframes(shot.keyframes, name);
+    const keys = withKeys ? nearestKeyframes(shot.keyframes, name) : [];
     const keyframes = await Promise.all(keys.map(async (key) => (
       { color: await readKey('color', key), line: await readKey('line', key) })));
     const line = await io.readFrame('line', name);

@@ -18,8 +18,11 @@ from pathlib import Path
 from lineart_color.commands.common import add_command, add_max_pixels, apply_max_pixels, positive_int, standalone_main
 from lineart_color.errors import UserError
 
-METHODS = ("flow", "corr", "ctn", "ctn+tcn", "lcmftn", "memo", "bucket", "nearest")
-NETWORK_KINDS = {"corr": "corr", "ctn": "ctn", "ctn+tcn": "ctn", "lcmftn": "lcmftn", "memo": "memo"}  # method -> the network kind its --model holds
+METHODS = ("flow", "corr", "ctn", "ctn+tcn", "lcmftn", "memo", "sa-unet", "bucket", "nearest")
+# method -> the network kind its --model holds
+NETWORK_KINDS = {"corr": "corr", "ctn": "ctn", "ctn+tcn": "ctn", "lcmftn": "lcmftn", "memo": "memo",
+                 "sa-unet": "sa-unet"}
+REFERENCE_FREE = ("memo", "sa-unet")  # methods that need no keyframe
 # The best colourer measured on val (moji gentle and three times the motion, clipart together); see README.
 DEFAULT_METHOD = "corr"
 
@@ -31,12 +34,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"corr: the learned correspondence colourer (a learned choice among the optical "
                              f"flow's warps; slower: use flow for large frames); flow: keyframe paints carried "
                              f"along dense optical flow; ctn: the Colour Transform Network; ctn+tcn: refined by a "
-                             f"temporal network; lcmftn: LCMFTN's correlation matching (give --model); memo: MemoPainter, for shots "
-                             f"with no keyframe (give --model, and --memory); bucket: classical region matching; nearest: copy the nearest "
-                             f"keyframe (default: {DEFAULT_METHOD}, the best on val)")
+                             f"temporal network; lcmftn: LCMFTN's correlation matching (give --model); memo: "
+                             f"MemoPainter, for shots with no keyframe (give --model, and --memory); sa-unet: the "
+                             f"reference-free self-attention U-Net, for drawings nobody has painted (it guesses "
+                             f"colours); bucket: classical region matching; nearest: copy the nearest keyframe "
+                             f"(default: {DEFAULT_METHOD}, the best on val)")
     parser.add_argument("--model", default=None, metavar="PATH",
-                        help="with corr, ctn, ctn+tcn, lcmftn or memo: the network, a .keras file or a training run directory "
-                             "(default: the bundled one)")
+                        help="with corr, ctn, ctn+tcn, lcmftn, memo or sa-unet: the network, a .keras file or a "
+                             "training run directory (default: the bundled one)")
     parser.add_argument("--memory", default=None, metavar="FILE",
                         help="with --method memo: a memory file from `lineart-color memory build` (default: the "
                              "memory the network was trained with)")
@@ -64,8 +69,8 @@ def make_colorizer(method: str = DEFAULT_METHOD, model: str | None = None, tempo
         raise UserError("--temporal: only with --method ctn+tcn")
     if method != "memo" and memory:
         raise UserError("--memory: only with --method memo")
-    if method == "memo" and (flat or snap):
-        raise UserError("--flat/--snap: they bring colours onto the keyframes' paints; --method memo has no keyframe")
+    if method in REFERENCE_FREE and (flat or snap):
+        raise UserError(f"--flat/--snap: they bring colours onto the keyframes' paints; --method {method} uses no keyframe")
     classical = {"bucket": colorizers.PaintBucket, "nearest": colorizers.NearestKeyframe, "flow": colorizers.FlowWarp}
     if method in classical:
         colorizer = classical[method]()
@@ -77,6 +82,8 @@ def make_colorizer(method: str = DEFAULT_METHOD, model: str | None = None, tempo
         color_network = load_network(model, NETWORK_KINDS[method], "--model")
         if method == "memo":
             return memo_colorizer(color_network, memory, batch_size)
+        if method == "sa-unet":
+            return colorizers.ReferenceFreeColorizer(color_network, batch_size, name=method)
         temporal_network = load_network(temporal, "tcn", "--temporal") if method == "ctn+tcn" else None
         colorizer = colorizers.NetworkColorizer(color_network, temporal_network, batch_size, name=method,
                                                 priors=method == "corr")
@@ -94,7 +101,7 @@ def memo_colorizer(network, memory: str | None, batch_size: int):
     require_memory(network)
     if memory is not None:
         load_memory(memory, network)
-    return colorizers.MemoColorizer(network, batch_size)
+    return colorizers.ReferenceFreeColorizer(network, batch_size, name="memo")
 
 
 def read_shots(path: Path) -> list:

@@ -47,7 +47,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     video.add_argument("--stride", type=positive_int, default=1, help="keep every Nth frame (default 1)")
     video.add_argument("--size", type=positive_int, default=None,
                        help="resize so the shorter side is this many pixels (default: keep)")
-    video.add_argument("--lines", choices=METHODS, default="xdog", help="line extraction method (default xdog)")
+    video.add_argument("--lines", choices=(*METHODS, "learned"), default="xdog",
+                       help="line extraction: xdog, highpass, or learned (a trained CycleGAN scan generator, "
+                            "--line-model) (default xdog)")
+    video.add_argument("--line-model", default=None, metavar="PATH",
+                       help="with --lines learned: the CycleGAN line extractor, a .keras file or a training run "
+                            "directory (default: the bundled one)")
     video.add_argument("--binary", action="store_true", help="binarise the extracted line art")
     video.set_defaults(run=run_video)
 
@@ -136,6 +141,16 @@ def run_motion_cache(args: argparse.Namespace) -> None:
     print(f"wrote {args.shots} {args.source} training shots with their motion at {args.size}px to {args.out}")
 
 
+def learned_extractor(path: str | None):
+    """The trained line extractor's frame -> line art function (the bundled one for None); one-line errors."""
+    from lineart_color.models.cyclegan import line_extractor
+    from lineart_color.models.files import load_network
+    from lineart_color.quiet import import_tensorflow
+
+    import_tensorflow()
+    return line_extractor(load_network(path, "cyclegan", "--line-model"))
+
+
 def run_video(args: argparse.Namespace) -> None:
     from lineart_color.data.video import VideoOptions, video_to_shots
 
@@ -143,9 +158,12 @@ def run_video(args: argparse.Namespace) -> None:
         raise UserError(f"--min-length {args.min_length} is larger than --max-length {args.max_length}")
     if args.size is not None and args.size > MAX_VIDEO_SIDE:
         raise UserError(f"--size must be at most {MAX_VIDEO_SIDE} pixels (8K's shorter side), got {args.size}")
+    if args.line_model is not None and args.lines != "learned":
+        raise UserError("--line-model: only with --lines learned")
     options = VideoOptions(
         threshold=args.threshold, min_length=args.min_length, max_length=args.max_length,
         stride=args.stride, size=args.size, lines=args.lines, binary=args.binary,
+        extractor=learned_extractor(args.line_model) if args.lines == "learned" else None,
     )
     shots = video_to_shots(args.video, args.out, options)
     print(f"wrote {len(shots)} shots from {args.video} to {args.out}")

@@ -63,17 +63,20 @@ def disk_faults_as_os_errors():
         raise OSError(errno.ENOSPC, "No space left on device") from None
 
 
-def write_saved_model(colorize_fn, size: tuple[int, int] | None, path: Path, priors: bool = False) -> None:
+def write_saved_model(color_network, temporal_network, size: tuple[int, int] | None, path: Path) -> None:
+    """The serving graph (serving_graph.make_colorize_fn) of the networks as a SavedModel at `path`."""
     import keras
 
-    from lineart_color.serving_graph import SIGNATURE_NAME, input_signature
+    from lineart_color.serving_graph import (SIGNATURE_NAME, input_signature, make_colorize_fn, needs_priors,
+                                             takes_references)
 
     # No archive.track(network): the endpoint's variables are saved anyway, and tracking the
     # networks as well stores every weight a second time (Keras 3.15) and doubles the size.
     archive = keras.export.ExportArchive()
     height, width = size if size is not None else (None, None)
     # The first endpoint also becomes "serving_default", which TF Serving calls by default.
-    archive.add_endpoint(SIGNATURE_NAME, colorize_fn, input_signature=input_signature(height, width, priors))
+    signature = input_signature(height, width, needs_priors(color_network), takes_references(color_network))
+    archive.add_endpoint(SIGNATURE_NAME, make_colorize_fn(color_network, temporal_network), input_signature=signature)
     archive.write_out(str(path), verbose=False)
 
 
@@ -103,9 +106,10 @@ def make_manifest(color_network, temporal_network, size, float16: bool, out: Pat
 
     from lineart_color.data.distance import DEFAULT_REACH, LINE_THRESHOLD
     from lineart_color.models.files import network_kind
-    from lineart_color.serving_graph import OUTPUT_NAME, SIGNATURE_NAME, needs_priors
+    from lineart_color.serving_graph import OUTPUT_NAME, SIGNATURE_NAME, needs_priors, takes_references
 
     kind = network_kind(color_network)
+    references = takes_references(color_network)
     height, width = size if size is not None else (None, None)
     unit = [0.0, 1.0]
     return {
@@ -120,15 +124,16 @@ def make_manifest(color_network, temporal_network, size, float16: bool, out: Pat
         "signature": SIGNATURE_NAME,
         "input_size": None if size is None else {"height": height, "width": width},
         "size_multiple": SIZE_MULTIPLE,
-        "references": {"min": 1, "note": "painted keyframes of the same shot; the temporal network uses "
-                                          "the first and the last"},
+        "references": ({"min": 1, "note": "painted keyframes of the same shot; the temporal network uses "
+                                           "the first and the last"} if references else
+                       {"min": 0, "note": "none: this network colours line art alone (it guesses colours)"}),
         "inputs": {
             "line": {"shape": [None, height, width, 1], "dtype": "float32", "range": unit,
                      "meaning": "target line art, grey, dark lines on white paper"},
-            "ref_color": {"shape": [None, None, height, width, 3], "dtype": "float32", "range": unit,
-                          "meaning": "painted keyframes, RGB"},
-            "ref_line": {"shape": [None, None, height, width, 1], "dtype": "float32", "range": unit,
-                         "meaning": "the keyframes' line art, grey"},
+            **({"ref_color": {"shape": [None, None, height, width, 3], "dtype": "float32", "range": unit,
+                              "meaning": "painted keyframes, RGB"},
+                "ref_line": {"shape": [None, None, height, width, 1], "dtype": "float32", "range": unit,
+                             "meaning": "the keyframes' line art, grey"}} if references else {}),
             **({"priors": {"shape": [None, None, None, height, width, 3], "dtype": "float32",
                            "meaning": "the classical optical flow's warps from the target to each keyframe, "
                                       "direct and chained, as (dx, dy, cost): lineart_color.flow.ShotMotion.priors "
@@ -137,8 +142,8 @@ def make_manifest(color_network, temporal_network, size, float16: bool, out: Pat
         },
         "outputs": {OUTPUT_NAME: {"shape": [None, height, width, 3], "dtype": "float32", "range": unit,
                                   "meaning": "the coloured target, RGB"}},
-        "distance_fields": {"computed": "in the graph", "line_threshold": LINE_THRESHOLD,
-                            "reach": DEFAULT_REACH},
+        "distance_fields": ({"computed": "in the graph", "line_threshold": LINE_THRESHOLD, "reach": DEFAULT_REACH}
+                            if references else None),
         "saved_model": {"path": SAVED_MODEL_DIR, "bytes": folder_bytes(out / SAVED_MODEL_DIR)},
         "tfjs": {"path": f"{TFJS_DIR}/model.json", "weights": "float16" if float16 else "float32",
                  "bytes": folder_bytes(out / TFJS_DIR), "run_with": "executeAsync (the graph has loops)"},
@@ -151,7 +156,7 @@ def bundled_kinds() -> tuple[str, ...]:
     """Network kinds --model accepts; without --model, the first one's bundled file: the Colour
     Transform Network, which runs anywhere TF.js does (the bundled correspondence colourer needs
     OpenCV's optical flow as an input, which a browser lacks)."""
-    return ("ctn", "corr", "lcmftn")
+    return ("ctn", "corr", "lcmftn", "sa-unet")
 
 
 def load_networks(model: Path | None, temporal: Path | None) -> tuple:
@@ -160,7 +165,7 @@ def load_networks(model: Path | None, temporal: Path | None) -> tuple:
     from lineart_color.models.files import load_network, network_kind
 
     color_network = load_network(model, bundled_kinds(), "--model")
-    if temporal is not None and network_kind(color_network) != "ctn":
+    if temporal is not None and network_kind(color_network) != "ctn":  # (sa-unet takes no keyframe to refine from)
         raise UserError("--temporal: the temporal network refines the Colour Transform Network only")
     return color_network, None if temporal is None else load_network(temporal, "tcn", "--temporal")
 
@@ -172,15 +177,12 @@ def export(model: Path, out: Path, temporal: Path | None = None, size: tuple[int
     size is (height, width), or None for any size that is a multiple of 8.
     """
     from lineart_color.data.staging import check_output_dir, staged_output_dir
-    from lineart_color.serving_graph import make_colorize_fn, needs_priors
-
     check_output_dir(out, "--out")  # before the slow part
     color_network, temporal_network = load_networks(model, temporal)
     with staged_output_dir(out, "--out") as stage:
         print("writing the SavedModel", file=sys.stderr)
         with disk_faults_as_os_errors():
-            write_saved_model(make_colorize_fn(color_network, temporal_network), size, stage / SAVED_MODEL_DIR,
-                              needs_priors(color_network))
+            write_saved_model(color_network, temporal_network, size, stage / SAVED_MODEL_DIR)
         print("converting it to TF.js", file=sys.stderr)
         convert_to_tfjs(stage / SAVED_MODEL_DIR, stage / TFJS_DIR, float16)
         manifest = make_manifest(color_network, temporal_network, size, float16, stage)
@@ -190,8 +192,9 @@ def export(model: Path, out: Path, temporal: Path | None = None, size: tuple[int
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=Path, default=None, metavar="PATH",
-                        help="the network (Colour Transform Network, correspondence colourer or LCMFTN): a .keras file or "
-                             "a training run directory (default: the bundled one)")
+                        help="the network (Colour Transform Network, correspondence colourer, LCMFTN or the "
+                             "reference-free self-attention U-Net): a .keras file or a training run directory (default: "
+                             "the bundled one)")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="new folder for the export")
     parser.add_argument("--temporal", type=Path, default=None, metavar="PATH",
                         help="also refine with this temporal network (.keras file or run directory): ctn+tcn")

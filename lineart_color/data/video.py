@@ -11,12 +11,12 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, TypeVar
+from typing import Callable, Iterable, Iterator, TypeVar
 
 import cv2
 import numpy as np
 
-from lineart_color.data.lineart import METHODS, extract_lines
+from lineart_color.data.lineart import METHODS, binarize, extract_lines
 from lineart_color.data.shots import frame_names, write_shot
 from lineart_color.data.staging import staged_output_dir
 from lineart_color.errors import UserError
@@ -24,6 +24,7 @@ from lineart_color.progress import Progress
 
 T = TypeVar("T")
 
+LEARNED = "learned"  # line art from a trained extractor (VideoOptions.extractor)
 HISTOGRAM_BINS = 8  # per channel, so 512 joint RGB bins: coarse enough to ignore compression noise
 
 
@@ -36,8 +37,11 @@ class VideoOptions:
     max_length: int = 64  # longer shots are split into pieces of at most this many frames
     stride: int = 1  # keep every Nth frame
     size: int | None = None  # shorter side in pixels after resizing; None keeps the video's size
-    lines: str = "xdog"  # line extraction method, one of lineart.METHODS
+    lines: str = "xdog"  # line extraction method, one of lineart.METHODS, or LEARNED
     binary: bool = False  # binarise the line art
+    # lines=LEARNED: colour frame [H, W, 3] -> line art [H, W], both in [0, 1] (a trained network's,
+    # e.g. models/cyclegan.line_extractor; data imports no network)
+    extractor: Callable[[np.ndarray], np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         # Programmer errors: the CLI checks these flags itself and reports them as UserError.
@@ -47,8 +51,17 @@ class VideoOptions:
             raise ValueError(f"need 1 <= min_length <= max_length, got {self.min_length}, {self.max_length}")
         if self.stride < 1 or (self.size is not None and self.size < 1):
             raise ValueError(f"stride and size must be >= 1, got {self.stride}, {self.size}")
-        if self.lines not in METHODS:
-            raise ValueError(f"lines must be one of {METHODS}, got {self.lines!r}")
+        if self.lines not in (*METHODS, LEARNED):
+            raise ValueError(f"lines must be one of {(*METHODS, LEARNED)}, got {self.lines!r}")
+        if (self.lines == LEARNED) != (self.extractor is not None):
+            raise ValueError(f"an extractor goes with lines={LEARNED!r}, and only with it")
+
+    def line_art(self, frame: np.ndarray) -> np.ndarray:
+        """A colour frame's line art [H, W] in [0, 1], dark lines on white, by the chosen method."""
+        if self.extractor is None:
+            return extract_lines(frame, self.lines, self.binary)
+        line = np.asarray(self.extractor(frame), np.float32)
+        return binarize(line) if self.binary else line
 
 
 # --- shot detection (pure) ---------------------------------------------------------------
@@ -160,7 +173,7 @@ def advancing(items: Iterable[T], progress: Progress) -> Iterator[T]:
 def write_video_shot(folder: Path, frames: list[np.ndarray], options: VideoOptions) -> Path:
     """One shot folder: the frames as colour and their extracted line art."""
     names = frame_names(len(frames))
-    lines = [extract_lines(frame, options.lines, options.binary) for frame in frames]
+    lines = [options.line_art(frame) for frame in frames]
     return write_shot(folder, names, lines, dict(zip(names, frames)))
 
 

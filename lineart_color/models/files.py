@@ -19,10 +19,12 @@ BUNDLED = {
     "corr": WEIGHTS_DIR / "correspondence_choice.keras",
     "lcmftn": WEIGHTS_DIR / "lcmftn_small.keras",
     "memo": WEIGHTS_DIR / "memopainter_small.keras",
+    "sa-unet": WEIGHTS_DIR / "sa_unet_small.keras",
+    "cyclegan": WEIGHTS_DIR / "cyclegan_lines_small.keras",
 }
 KIND_NAMES = {"ctn": "Colour Transform Network", "tcn": "Temporal Constraint Network",
               "corr": "correspondence colourer", "lcmftn": "LCMFTN",
-              "memo": "MemoPainter"}
+              "memo": "MemoPainter", "sa-unet": "self-attention U-Net", "cyclegan": "CycleGAN line extractor"}
 
 
 def model_file(path: str | Path | None, kind: str, flag: str) -> Path:
@@ -57,20 +59,30 @@ def _model_class(kind: str):
         from lineart_color.models.memopainter import MemoPainter
 
         return MemoPainter
+    if kind == "sa-unet":
+        from lineart_color.models.sa_unet import SAUNet
+
+        return SAUNet
+    if kind == "cyclegan":
+        from lineart_color.models.cyclegan import CycleGAN
+
+        return CycleGAN
     from lineart_color.models.temporal import TemporalConstraintNetwork
 
     return TemporalConstraintNetwork
 
 
 def load_network(path: str | Path | None, kind: str | tuple[str, ...], flag: str = "--model"):
-    """Load a trained network of `kind` ("ctn", "tcn", "corr", "lcmftn", "memo", or a tuple of acceptable kinds, the
+    """Load a trained network of `kind` ("ctn", "tcn", "corr", "lcmftn", "memo", "sa-unet", "cyclegan", or a tuple of acceptable kinds, the
     first one's bundled file standing in for None), failing with one line for a bad or mismatched file."""
     import keras
 
     import lineart_color.models.color_transform  # noqa: F401  (registers the classes for deserialisation)
     import lineart_color.models.correspondence  # noqa: F401
+    import lineart_color.models.cyclegan  # noqa: F401
     import lineart_color.models.lcmftn  # noqa: F401
     import lineart_color.models.memopainter  # noqa: F401
+    import lineart_color.models.sa_unet  # noqa: F401
     import lineart_color.models.temporal  # noqa: F401
 
     kinds = (kind,) if isinstance(kind, str) else tuple(kind)
@@ -122,5 +134,5 @@ def save_network(model, path) -> None:
 
 
 def network_kind(model) -> str:
-    """"ctn", "tcn", "corr", "lcmftn" or "memo" for a loaded network."""
+    """The kind ("ctn", "tcn", "corr", "lcmftn", "memo", "sa-unet" or "cyclegan") of a loaded network."""
     return next(kind for kind in KIND_NAMES if isinstance(model, _model_class(kind)))

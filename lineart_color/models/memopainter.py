@@ -63,6 +63,7 @@ PRESETS = {
 @keras.saving.register_keras_serializable(package="lineart_color")
 class MemoPainter(SizeFreeWeights, keras.Model):
     takes_distance_fields = False
+    takes_references = False  # the serving graph's signature is the line art alone
 
     def __init__(self, preset: str = "small", mode: str = "memory+integrator", threshold: float = 0.5,
                  encoder_widths=None, blocks=None, style_dim=None, key_dim=None, slots=None, top_k=None, **kwargs):

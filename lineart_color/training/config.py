@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lineart_color.errors import UserError
 
-MODELS = ("ctn", "tcn", "corr", "lcmftn", "memo")
+MODELS = ("ctn", "tcn", "corr", "lcmftn", "memo", "sa-unet", "cyclegan")
 PRECISIONS = ("float32", "bfloat16", "float16")
 STRATEGIES = ("auto", "default", "mirrored")
 
@@ -24,10 +24,14 @@ STRATEGIES = ("auto", "default", "mirrored")
 class ModelConfig:
     # "ctn": Colour Transform Network; "tcn": Temporal Constraint Network (stage 2);
     # "corr": the correspondence colourer (models/correspondence.py); "lcmftn": LCMFTN;
-    # "memo": MemoPainter (models/memopainter.py)
+    # "memo": MemoPainter (models/memopainter.py); "sa-unet": the reference-free self-attention
+    # U-Net (models/sa_unet.py); "cyclegan": the CycleGAN line extractor (models/cyclegan.py)
     name: str = "ctn"
     preset: str = "small"  # the PRESETS table of the model's module in models/
     memo_mode: str = "memory+integrator"  # memo only: models/memopainter.MODES
+    # sa-unet only: learn from grey drawings (the line art over the truth's luminance, as a shaded
+    # panel or a grey scan) instead of line art alone
+    grey: bool = False
     references: int = 2  # 1: the reference before the target only; 2: before and after
     ctn_run: str | None = None  # tcn only: the run directory of the trained, frozen colour network
     # A trained generator (.keras file or run directory) whose weights start a new run: fine-tuning.
@@ -50,6 +54,17 @@ class DataConfig:
     seed: int = 0  # fixes the data stream and the initial weights
     min_motion: float = 0.5  # corr: each shot's motion scale is drawn from [min_motion, max_motion]
     max_motion: float = 4.0
+    # Growing crop sizes, "SIZE:STEP,...": crops of SIZE x SIZE until STEP, then the next stage;
+    # after the last, height x width (sa-unet's 64 -> 128 -> 256). Empty: one size throughout.
+    stages: str = ""
+
+    def size_stages(self) -> list[tuple[int, int, int]]:
+        """[(height, width, until step)], the last stage until forever (a very large step)."""
+        stages = []
+        for part in filter(None, self.stages.replace(" ", "").split(",")):
+            size, _, step = part.partition(":")
+            stages.append((int(size), int(size), int(step)))
+        return [*stages, (self.height, self.width, 2**62)]
 
 
 @dataclass
@@ -70,6 +85,13 @@ class LossConfig:
     # memo: the query network's threshold triplet loss and the feature integrator's KL divergence
     triplet_weight: float = 1.0
     integrator_weight: float = 1.0
+    # cyclegan: L1 of each image against its trip through both generators
+    cycle_weight: float = 10.0
+    # sa-unet: the "anime" perceptual term over a Danbooru-trained ResNet-50's features. Its
+    # weights cannot be downloaded here: a local Keras weights file for
+    # keras.applications.ResNet50(include_top=False), else the term is off.
+    anime_weights: str | None = None
+    anime_weight: float = 0.1
 
 
 @dataclass
@@ -104,8 +126,11 @@ class TrainConfig:
         from lineart_color.training.losses import ADVERSARIAL
         from lineart_color.models import color_transform, correspondence, lcmftn, memopainter, temporal
 
+        from lineart_color.models import cyclegan, sa_unet
+
         PRESETS = {"tcn": temporal.PRESETS, "corr": correspondence.PRESETS, "lcmftn": lcmftn.PRESETS,
-                   "memo": memopainter.PRESETS}.get(self.model.name, color_transform.PRESETS)
+                   "memo": memopainter.PRESETS, "sa-unet": sa_unet.PRESETS,
+                   "cyclegan": cyclegan.PRESETS}.get(self.model.name, color_transform.PRESETS)
 
         checks = [
             (self.model.name in MODELS, "model.name", f"one of {MODELS}"),
@@ -154,13 +179,32 @@ class TrainConfig:
             if not 0 <= self.data.min_motion <= self.data.max_motion <= 10:
                 raise UserError(f"data.min_motion/max_motion: need 0 <= min <= max <= 10, got "
                                 f"{self.data.min_motion}, {self.data.max_motion}")
+        self._validate_stages()
+        if self.model.grey and self.model.name != "sa-unet":
+            raise UserError("model.grey: only the sa-unet colouriser learns from grey drawings")
         if self.model.init_from is not None and not (Path(self.model.init_from) / "checkpoints").is_dir():
             from lineart_color.models.files import model_file
 
             model_file(self.model.init_from, self.model.name, "--init-from")  # raises naming the missing file
         if self.loss.vgg_weights is not None and not Path(self.loss.vgg_weights).is_file():
             raise UserError(f"{self.loss.vgg_weights}: no such VGG19 weights file (loss.vgg_weights)")
+        if self.loss.anime_weights is not None and not Path(self.loss.anime_weights).is_file():
+            raise UserError(f"{self.loss.anime_weights}: no such ResNet-50 weights file (loss.anime_weights)")
         return self
+
+    def _validate_stages(self) -> None:
+        """data.stages: SIZE:STEP pairs, sizes multiples of 8 (at least 16), steps increasing."""
+        expected = f"SIZE:STEP pairs joined by commas, e.g. 64:2000,128:4000, got {self.data.stages!r}"
+        try:
+            stages = self.data.size_stages()
+        except ValueError:
+            raise UserError(f"data.stages: expected {expected}") from None
+        steps = [step for _, _, step in stages]
+        if any(size % 8 or size < 16 for size, _, _ in stages[:-1]) or steps != sorted(set(steps)) or steps[0] < 1:
+            raise UserError(f"data.stages: expected sizes that are multiples of 8 (at least 16) and increasing "
+                            f"steps, {expected}")
+        if self.data.stages and self.model.name != "sa-unet":
+            raise UserError("data.stages: only the sa-unet colouriser trains at growing sizes")
 
     # -- dotted access, for flags and --set ---------------------------------------------
 
@@ -244,6 +288,16 @@ PRESETS = {
     # MemoPainter: memory + feature integrator, single frames of the same triplets, 128 px, batch 8.
     "memo-small-cpu": lambda: _preset(model__name="memo", model__preset="small", data__height=128,
                                       data__width=128, data__batch_size=8),
+    # The reference-free self-attention U-Net: the reproductions' losses (adversarial 0.01, L1 1, VGG 0.1
+    # with weights), D 4e-4 / G 1e-4, crops growing 64 -> 128 -> 256 px, batch 8.
+    "sa-unet-small-cpu": lambda: _preset(model__name="sa-unet", model__preset="small", data__batch_size=8,
+                                         data__stages="64:3000,128:6000", loss__adversarial_weight=0.01,
+                                         loss__l1_weight=1.0, loss__perceptual_weight=0.1, loss__style_weight=0.0,
+                                         optimizer__generator_lr=1e-4, optimizer__discriminator_lr=4e-4),
+    # The CycleGAN line extractor: unpaired colour frames and line art, 128 px, batch 4.
+    "cyclegan-small-cpu": lambda: _preset(model__name="cyclegan", model__preset="small", data__height=128,
+                                          data__width=128, data__batch_size=4, loss__adversarial="bce",
+                                          optimizer__generator_lr=2e-4, optimizer__discriminator_lr=2e-4),
     # Tiny and fast, for tests and notebooks.
     "ctn-tiny": lambda: _preset(model__preset="small", data__height=32, data__width=32, data__batch_size=2,
                                 data__max_spacing=2, run__steps=4, run__log_every=1, run__image_every=2,
@@ -260,6 +314,13 @@ PRESETS = {
     "lcmftn-tiny": lambda: _preset(model__name="lcmftn", model__preset="small", data__height=32, data__width=32,
                                    data__batch_size=2, data__max_spacing=2, run__steps=4, run__log_every=1,
                                    run__image_every=2, run__checkpoint_every=2),
+    "sa-unet-tiny": lambda: _preset(model__name="sa-unet", model__preset="small", data__height=32, data__width=32,
+                                    data__stages="16:2", data__batch_size=2, loss__adversarial_weight=0.01,
+                                    loss__l1_weight=1.0, loss__perceptual_weight=0.1, loss__style_weight=0.0,
+                                    run__steps=4, run__log_every=1, run__image_every=2, run__checkpoint_every=2),
+    "cyclegan-tiny": lambda: _preset(model__name="cyclegan", model__preset="small", data__height=32, data__width=32,
+                                     data__batch_size=2, loss__adversarial="bce", run__steps=4, run__log_every=1,
+                                     run__image_every=2, run__checkpoint_every=2),
     "tcn-tiny": lambda: _preset(model__name="tcn", model__preset="small", data__height=32, data__width=32,
                                 data__batch_size=2, data__max_spacing=2, run__steps=4, run__log_every=1,
                                 run__image_every=2, run__checkpoint_every=2),

@@ -61,6 +61,16 @@ class CTNTask:
     def generate(self, generator: keras.Model, inputs: dict, training: bool) -> dict:
         return generator(inputs, training=training)
 
+    @staticmethod
+    def judged(outputs: dict):
+        """What of the generator's outputs the discriminator judges: the colour."""
+        return outputs["color"]
+
+    @staticmethod
+    def judge(discriminator: keras.Model, condition, image, training: bool):
+        """The discriminator's patch logits for an image (real or generated) given the line art."""
+        return discriminator([condition, image], training=training)
+
     def image_terms(self, fake, truth, fake_logits) -> dict:
         """Adversarial, L1 and (with VGG weights) perceptual and style terms, weighted, per example."""
         terms = {

@@ -47,6 +47,8 @@ class GANTask(Protocol):
     def dataset(self, global_batch: int, start_index: int, context: tf.distribute.InputContext) -> tf.data.Dataset: ...
     def split(self, batch: dict): ...
     def generate(self, generator: keras.Model, inputs, training: bool) -> dict: ...
+    def judged(self, outputs: dict): ...
+    def judge(self, discriminator: keras.Model, condition, image, training: bool): ...
     def generator_terms(self, outputs: dict, truth, fake_logits) -> dict: ...
     def sample_rows(self, batch: dict, outputs: dict, count: int = 2) -> list: ...
 
@@ -119,7 +121,7 @@ class GANTrainer:
             self.task.generate(self.generator, inputs, training=False)
             self.generator_optimizer.build(self.generator.trainable_variables)
             if self.discriminator is not None:
-                self.discriminator([condition, truth])
+                self.task.judge(self.discriminator, condition, truth, training=False)
                 self.discriminator_optimizer.build(self.discriminator.trainable_variables)
 
     def _dataset(self, start: int) -> tf.data.Dataset:
@@ -192,8 +194,8 @@ class GANTrainer:
         inputs, condition, truth = self.task.split(batch)
         with tf.GradientTape() as generator_tape, tf.GradientTape() as discriminator_tape:
             outputs = self.task.generate(self.generator, inputs, training=True)
-            real_logits = self.discriminator([condition, truth], training=True)
-            fake_logits = self.discriminator([condition, outputs["color"]], training=True)
+            real_logits = self.task.judge(self.discriminator, condition, truth, training=True)
+            fake_logits = self.task.judge(self.discriminator, condition, self.task.judged(outputs), training=True)
             terms = self.task.generator_terms(outputs, truth, fake_logits)
             average = lambda per_example: tf.nn.compute_average_loss(per_example, global_batch_size=self.global_batch)
             generator_loss = average(tf.add_n(list(terms.values())))

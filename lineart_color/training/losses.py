@@ -83,6 +83,33 @@ def vgg19_features(weights_path: str | None = None, layers: Sequence[str] = VGG_
     return keras.Model(images, extractor(bgr), name="vgg19_features")
 
 
+# ResNet-50 stages for the "anime" perceptual term (the last block of stages 2, 3 and 4).
+RESNET_LAYERS = ("conv2_block3_out", "conv3_block4_out", "conv4_block6_out")
+
+
+def resnet50_features(weights_path: str, layers: Sequence[str] = RESNET_LAYERS) -> keras.Model:
+    """A frozen ResNet-50 feature extractor for the "anime loss": colour in [0, 1] -> layer activations.
+
+    One reproduction measures colour against a ResNet-50 trained to tag Danbooru illustrations.
+    Those weights cannot be downloaded here, so they come from a local Keras weights file for
+    keras.applications.ResNet50(include_top=False) (a converted checkpoint), with Keras's
+    "caffe" preprocessing, as VGG19's.
+    """
+    resnet = keras.applications.ResNet50(include_top=False, weights=None)
+    resnet.load_weights(weights_path)
+    resnet.trainable = False
+    images = keras.Input((None, None, 3))
+    bgr = ops.flip(images * 255.0, axis=-1) - ops.convert_to_tensor([103.939, 116.779, 123.68])
+    extractor = keras.Model(resnet.input, [resnet.get_layer(name).output for name in layers])
+    return keras.Model(images, extractor(bgr), name="resnet50_features")
+
+
+def cycle_loss(line, colour, cycled_line, cycled_colour):
+    """CycleGAN's cycle consistency, per example: L1 of each domain's images against their trip
+    through both generators (models/cyclegan.translate), summed over the two domains."""
+    return l1_loss(cycled_line, line) + l1_loss(cycled_colour, colour)
+
+
 def perceptual_loss(prediction_features, target_features):
     """Sum over layers of the mean absolute feature difference, per example."""
     return sum(l1_loss(p, t) for p, t in zip(prediction_features, target_features))

@@ -6,7 +6,8 @@ from lineart_color.training.config import TrainConfig
 
 
 def make_task(config: TrainConfig):
-    """The task for config.model.name: ctn, tcn (stage 2), corr (the correspondence colourer), lcmftn or memo."""
+    """The task for config.model.name: ctn, tcn (stage 2), corr (the correspondence colourer), lcmftn, memo,
+    sa-unet (the reference-free colouriser) or cyclegan (the line extractor)."""
     if config.model.name == "tcn":
         from lineart_color.training.tcn_task import TCNTask
 
@@ -19,6 +20,14 @@ def make_task(config: TrainConfig):
         from lineart_color.training.lcmftn_task import LCMFTNTask
 
         return LCMFTNTask(config)
+    if config.model.name == "sa-unet":
+        from lineart_color.training.sa_unet_task import SAUNetTask
+
+        return SAUNetTask(config)
+    if config.model.name == "cyclegan":
+        from lineart_color.training.cyclegan_task import CycleGANTask
+
+        return CycleGANTask(config)
     if config.model.name == "corr":
         from lineart_color.training.correspondence_task import CorrespondenceTask
 

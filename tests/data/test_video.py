@@ -238,3 +238,25 @@ def test_cli_meaningless_threshold_and_oversized_frames_are_refused(video, tmp_p
         code = stop.code
     assert code == 2 and message in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_learned_lines_come_from_the_line_model(video, tmp_path, capsys):
+    import keras
+
+    from lineart_color.models.cyclegan import CycleGAN, line_extractor
+
+    keras.utils.set_random_seed(7)
+    network = CycleGAN(paint_widths=(8, 16), scan_widths=(8, 16)).ensure_built()
+    model = tmp_path / "lines.keras"
+    network.save(model)
+    out = tmp_path / "out"
+    assert main(["data", "video", str(video), str(out), "--lines", "learned", "--line-model", str(model),
+                 "--size", "32"]) == 0
+    shot = read_shot(out / "shot_0000")
+    name = shot.names[1]
+    expected = line_extractor(network)(shot.color(name))  # from the 8-bit frame, so within a few levels
+    assert np.abs(shot.line(name) - expected).max() < 0.05
+    _expect_cli_error([video, tmp_path / "x", "--line-model", model], tmp_path, capsys,
+                      "--line-model: only with --lines learned")
+    _expect_cli_error([video, tmp_path / "y", "--lines", "learned", "--line-model", tmp_path / "none.keras"],
+                      tmp_path, capsys, "none.keras", "no such model file")

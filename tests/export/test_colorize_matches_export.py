@@ -14,7 +14,8 @@ from lineart_color.data import openmoji
 from lineart_color.data.shots import read_shot
 from lineart_color.models.correspondence import CorrespondenceNetwork
 from lineart_color.models.lcmftn import LCMFTN
-from lineart_color.serving_graph import make_colorize_fn, needs_priors
+from lineart_color.layers.self_attention import SelfAttention2D
+from lineart_color.models.sa_unet import SAUNet
 from test_export import _run_fresh
 
 
@@ -43,19 +44,33 @@ def lcmftn_file(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def sa_unet_file(tmp_path_factory):
+    keras.utils.set_random_seed(6)
+    network = SAUNet("small", widths=(8, 16, 32, 64)).ensure_built()
+    for layer in network.unet._flatten_layers():  # attention switched on (it starts as the identity)
+        if isinstance(layer, SelfAttention2D):
+            layer.gamma.assign(0.5)
+    path = tmp_path_factory.mktemp("sa_unet") / "sa_unet.keras"
+    network.save(path)
+    return path
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("method", ["ctn", "ctn+tcn", "corr", "lcmftn"])
+@pytest.mark.parametrize("method", ["ctn", "ctn+tcn", "corr", "lcmftn", "sa-unet"])
 def test_the_exported_saved_model_gives_colorize_s_colours(method, moji_shot, networks, chooser_file, lcmftn_file,
-                                                           tmp_path):
-    model = {"corr": chooser_file, "lcmftn": lcmftn_file}.get(method, networks["ctn_run"])
+                                                           sa_unet_file, tmp_path):
+    model = {"corr": chooser_file, "lcmftn": lcmftn_file, "sa-unet": sa_unet_file}.get(method, networks["ctn_run"])
     temporal = networks["tcn_file"] if method == "ctn+tcn" else None
     names = [name for name in moji_shot.names if name not in moji_shot.keyframes]
     coloured = dict(make_colorizer(method, str(model), temporal and str(temporal)).colour_frames(moji_shot, names))
 
     loaded = load_networks(model, temporal)  # what export writes, less the TF.js conversion
-    write_saved_model(make_colorize_fn(*loaded), None, tmp_path / "bundle" / "saved_model", needs_priors(loaded[0]))
+    write_saved_model(*loaded, None, tmp_path / "bundle" / "saved_model")
     motion = shot_motion(moji_shot) if method == "corr" else None
     inputs = stack_inputs([FrameInputs(moji_shot, name, motion) for name in names])
+    if method == "sa-unet":  # the line art alone
+        inputs = inputs[:1]
     keys = ("line", "ref_color", "ref_line", "priors")[: len(inputs)]
     results = _run_fresh(tmp_path / "bundle", {"shot": dict(zip(keys, inputs))}, tmp_path)
 

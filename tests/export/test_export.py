@@ -158,7 +158,7 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(networks, tmp_path, capsys, 
 
     import lineart_color.commands.export as export_module
 
-    def disk_full(colorize_fn, size, path, priors=False):
+    def disk_full(color_network, temporal_network, size, path):
         path.mkdir(parents=True)
         (path / "saved_model.pb").write_bytes(b"half")
         raise tf.errors.ResourceExhaustedError(None, None, f"{path}/variables; No space left on device")

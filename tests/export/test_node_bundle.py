@@ -43,3 +43,30 @@ def test_dynamic_float16_temporal_bundle_pads_any_size_and_stays_close(dynamic_b
     record_property("float16_max_abs_error", error)
     print(f"float16 bundle: max abs error {error:.2e} against the float32 Keras networks")
     assert error < 2e-2
+
+
+@pytest.mark.slow
+def test_a_reference_free_bundle_colours_line_art_alone(tmp_path):
+    """The self-attention U-Net's bundle takes the line art only, in Node as in Python."""
+    import keras
+
+    from lineart_color.cli import main
+    from lineart_color.data.images import read_image
+    from lineart_color.layers.self_attention import SelfAttention2D
+    from lineart_color.models.sa_unet import SAUNet
+
+    keras.utils.set_random_seed(8)
+    network = SAUNet("small", widths=(8, 16, 32, 64)).ensure_built()
+    for layer in network.unet._flatten_layers():
+        if isinstance(layer, SelfAttention2D):
+            layer.gamma.assign(0.5)  # attention switched on
+    network.save(tmp_path / "sa.keras")
+    assert main(["export", "--model", str(tmp_path / "sa.keras"), "--out", str(tmp_path / "bundle"),
+                 "--size", f"{WIDTH}x{HEIGHT}"]) == 0
+    manifest = json.loads((tmp_path / "bundle" / "manifest.json").read_text())
+    assert set(manifest["inputs"]) == {"line"} and manifest["references"]["min"] == 0
+    files = write_shot(tmp_path / "shot", HEIGHT, WIDTH)
+    raw = tmp_path / "out.f32"
+    run_node(RUNNER, tmp_path / "bundle", files["line1"], "--out", tmp_path / "out.png", "--raw", raw)
+    expected = np.asarray(network({"line": read_image(files["line1"], "L")[None, ..., None]})["color"])[0]
+    assert np.abs(np.fromfile(raw, np.float32).reshape(HEIGHT, WIDTH, 3) - expected).max() < 1e-3

@@ -1,14 +1,16 @@
-"""LCMFTN beside the Colour Transform Network (and MemoPainter): parameters, forward time and
-peak memory at 256 and 512 px, and the memory of a training step (an unofficial CMFT ran out
-of 24 GB there).
+"""The networks' sizes: parameters, forward time and peak memory at 256 and 512 px, and the time
+and memory of a training step (LCMFTN beside the Colour Transform Network: an unofficial CMFT
+ran out of 24 GB there; MemoPainter; the self-attention U-Net; the CycleGAN line extractor).
 
-    python benchmarks/bench_lcmftn.py [--models lcmftn ctn memo] [--sizes 256 512] [--presets small paper]
+    python benchmarks/bench_models.py [--models lcmftn ctn memo sa-unet cyclegan] [--sizes 256 512] \
+        [--presets small paper]
 
 Every figure comes from its own child process, so peak resident memory (ru_maxrss) is that
-measurement's alone. Forward: batch 1, two keyframes, inference mode, through the serving graph
-colorize runs (distance fields included for the CTN); MemoPainter, which takes no keyframe
-and does not export, on line art alone with its memory's recall. Train step: `lineart-color train`'s
-G+D step, batch 4, two keyframes, float32.
+measurement's alone. Forward: batch 1, inference mode, through the serving graph colorize runs:
+two keyframes (distance fields included for the CTN); MemoPainter (with its memory's recall)
+and the self-attention U-Net on line art alone; the CycleGAN's scan generator on a colour frame
+(what `data video --lines learned` runs). Train step: `lineart-color train`'s G+D step, batch 4,
+float32 (the CycleGAN's: both generators and both discriminators).
 """
 
 from __future__ import annotations
@@ -25,7 +27,18 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+MODELS = ("lcmftn", "ctn", "memo", "sa-unet", "cyclegan")
+
+
 def _network(model: str, preset: str):
+    if model == "sa-unet":
+        from lineart_color.models.sa_unet import SAUNet
+
+        return SAUNet(preset).ensure_built()
+    if model == "cyclegan":
+        from lineart_color.models.cyclegan import CycleGAN
+
+        return CycleGAN(preset).ensure_built()
     if model == "memo":
         from lineart_color.models.memopainter import MemoPainter
 
@@ -43,12 +56,15 @@ def measure_forward(model: str, preset: str, size: int, repeats: int) -> dict:
     import numpy as np
     import tensorflow as tf
 
-    from lineart_color.serving_graph import OUTPUT_NAME, make_colorize_fn
+    from lineart_color.serving_graph import OUTPUT_NAME, make_colorize_fn, takes_references
 
     network = _network(model, preset)
     rng = np.random.default_rng(0)
-    if model == "memo":
-        colorize = tf.function(lambda line: network({"line": line})["color"])
+    if model == "cyclegan":
+        colorize = tf.function(network.extract_lines)
+        inputs = [rng.random((1, size, size, 3), dtype=np.float32)]
+    elif not takes_references(network):
+        colorize = tf.function(lambda line: make_colorize_fn(network)(line)[OUTPUT_NAME])
         inputs = [rng.random((1, size, size, 1), dtype=np.float32)]
     else:
         colorize = tf.function(lambda *x: make_colorize_fn(network)(*x)[OUTPUT_NAME])
@@ -72,6 +88,7 @@ def measure_train_step(model: str, preset: str, size: int, repeats: int) -> dict
     config = PRESETS[f"{model}-small-cpu"]()
     config.model.preset, config.data.batch_size = preset, 4
     config.data.height = config.data.width = size
+    config.data.stages = ""  # the self-attention U-Net's growing sizes: this size throughout
     trainer = GANTrainer(config.validate(), make_task(config), tempfile.mkdtemp(), strategy="default")
     batch = next(iter(trainer._dataset(start=0)))
     trainer.train_step(batch)
@@ -82,7 +99,7 @@ def measure_train_step(model: str, preset: str, size: int, repeats: int) -> dict
 
 
 def _child(kind: str, model: str, preset: str, size: int, repeats: int) -> dict:
-    code = (f"import json; from benchmarks.bench_lcmftn import measure_{kind} as m; "
+    code = (f"import json; from benchmarks.bench_models import measure_{kind} as m; "
             f"print(json.dumps(m({model!r}, {preset!r}, {size}, {repeats})))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if result.returncode:
@@ -92,7 +109,7 @@ def _child(kind: str, model: str, preset: str, size: int, repeats: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", nargs="+", default=["lcmftn", "ctn", "memo"], choices=["lcmftn", "ctn", "memo"])
+    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
     parser.add_argument("--presets", nargs="+", default=["small", "paper"])
     parser.add_argument("--repeats", type=int, default=3)

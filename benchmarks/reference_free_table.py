@@ -1,0 +1,122 @@
+"""The reference-free self-attention U-Net on val shots, beside the trivial floor: each closed
+region painted the training set's most common paint.
+
+    python benchmarks/reference_free_table.py runs/val_moji runs/val_clipart --model runs/saunet1 \\
+        --train runs/data/train --json benchmarks/figures/val_sa_unet.json
+
+For each SET (the evaluation layout: truth/ for every frame): every frame that is not a keyframe
+is coloured from its line art alone, and scored as `evaluate` scores (PSNR, SSIM, flat acc).
+- sa-unet: `colorize --method sa-unet`;
+- floor "most common paint": every closed region of the line art (regions.label_regions) takes
+  the paint that covers most area in the training shots (region medians over --train shots'
+  first frames, on a 1/16 grid per channel); regions touching the frame's edge stay paper and
+  lines keep the line art's grey, as they do in the truth.
+Prints one markdown table per set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+GRID = 16  # levels per channel when counting paints
+
+
+def border_regions(labels: np.ndarray) -> np.ndarray:
+    """Labels of the regions that touch the frame's edge (the background, paper)."""
+    edge = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    return np.unique(edge[edge > 0])
+
+
+def most_common_paint(train: Path, shots: int) -> np.ndarray:
+    """The paint covering most area among inner regions of the first frame of `shots` training shots."""
+    from lineart_color.data.shots import list_dataset, read_shot
+    from lineart_color.metrics import PAPER_MIN_CHANNEL
+    from lineart_color.regions import label_regions, region_medians
+
+    area = Counter()
+    for folder in list_dataset(train)[:shots]:
+        shot = read_shot(folder)
+        name = shot.keyframes[0]
+        labels, count = label_regions(shot.line(name))
+        medians = region_medians(labels, count, shot.color(name))
+        sizes = np.bincount(labels.ravel(), minlength=count + 1)
+        paper = set(border_regions(labels).tolist())
+        for label in range(1, count + 1):
+            if label not in paper and medians[label].min() < PAPER_MIN_CHANNEL:
+                area[tuple(np.floor(medians[label] * GRID).clip(0, GRID - 1).astype(int))] += int(sizes[label])
+    cell = np.array(area.most_common(1)[0][0])
+    return ((cell + 0.5) / GRID).astype(np.float32)
+
+
+def common_paint_frame(line: np.ndarray, paint: np.ndarray) -> np.ndarray:
+    """Inner regions painted `paint`, regions touching the edge paper, lines their own grey."""
+    from lineart_color.regions import label_regions
+
+    labels, _ = label_regions(line)
+    frame = np.broadcast_to(line[..., None], (*line.shape, 3)).copy()
+    inner = (labels > 0) & ~np.isin(labels, border_regions(labels))
+    frame[inner] = paint
+    frame[(labels > 0) & ~inner] = 1.0
+    return frame
+
+
+def score_set(folder: Path, network, paint: np.ndarray) -> dict:
+    from lineart_color.colorizers import ReferenceFreeColorizer
+    from lineart_color.commands.evaluate import evaluate, read_truth_shots
+
+    shots, _ = read_truth_shots(folder)
+    colorizer = ReferenceFreeColorizer(network)
+    methods = {
+        "sa-unet": lambda shot, names: dict(colorizer.colour_frames(shot, names)),
+        "most common paint": lambda shot, names: {n: common_paint_frame(shot.line(n), paint) for n in names},
+    }
+    results = {}
+    for method, colour in methods.items():
+        started = time.perf_counter()
+        outputs = {shot.path.name: colour(shot, [n for n in shot.names if n not in shot.keyframes]) for shot in shots}
+        seconds = time.perf_counter() - started
+
+        def predict(shot):  # keyframes as they are (not scored), the rest from the method
+            return {name: outputs[shot.path.name].get(name, shot.truth(name)) for name in shot.names}
+
+        row = evaluate(shots, {method: predict})[method]
+        row["seconds_per_frame"] = seconds / max(row["frames"], 1)
+        results[method] = row
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sets", nargs="+", type=Path, metavar="SET")
+    parser.add_argument("--model", required=True, help="the self-attention U-Net (.keras file or run directory)")
+    parser.add_argument("--train", type=Path, required=True, help="training shots, for the floor's paint")
+    parser.add_argument("--train-shots", type=int, default=300)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    from lineart_color.models.files import load_network
+    from lineart_color.quiet import import_tensorflow
+
+    import_tensorflow()
+    network = load_network(args.model, "sa-unet")
+    paint = most_common_paint(args.train, args.train_shots)
+    print(f"training set's most common paint: {np.round(paint * 255).astype(int).tolist()}")
+    everything = {"most_common_paint": paint.tolist()}
+    for folder in args.sets:
+        everything[folder.name] = results = score_set(folder, network, paint)
+        print(f"\n**{folder.name}**\n\n| method | frames | PSNR | SSIM | flat acc | s/frame |\n|---|---:|---:|---:|---:|---:|")
+        for method, row in results.items():
+            label = f"floor: {method}" if method != "sa-unet" else method
+            print(f"| {label} | {row['frames']} | {row['psnr']:.2f} | {row['ssim']:.3f} | "
+                  f"{row['flat_accuracy']:.3f} | {row['seconds_per_frame']:.3f} |")
+    if args.json:
+        args.json.write_text(json.dumps(everything, indent=1))
+
+
+if __name__ == "__main__":
+    main()
