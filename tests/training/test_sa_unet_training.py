@@ -81,3 +81,26 @@ def test_train_then_colour_a_shot_with_no_keyframe(tmp_path, make_shot, capsys):
     assert main(["colorize", str(shot), "--out", str(tmp_path / "x"), "--method", "sa-unet", "--model", str(run),
                  "--flat"]) == 2
     assert "--method sa-unet uses no keyframe" in capsys.readouterr().err
+
+
+def test_the_anime_term_reads_a_local_resnet_file_and_measures_the_colour(tmp_path):
+    import keras
+
+    keras.utils.set_random_seed(9)
+    resnet = keras.applications.ResNet50(include_top=False, weights=None)
+    weights = tmp_path / "danbooru_resnet50.weights.h5"
+    resnet.save_weights(weights)  # stands in for a converted Danbooru checkpoint
+    config = PRESETS["sa-unet-tiny"]()
+    config.loss.anime_weights = str(weights)
+    task = SAUNetTask(config.validate())
+    task.build_models()
+    truth = np.random.default_rng(0).random((2, 32, 32, 3)).astype(np.float32)
+    logits = np.zeros((2, 4, 4, 1), np.float32)
+    same = task.generator_terms({"color": truth}, truth, logits)
+    other = task.generator_terms({"color": truth[::-1].copy()}, truth, logits)
+    assert set(same) == {"adversarial", "l1", "anime"}
+    np.testing.assert_allclose(np.asarray(same["anime"]), 0.0, atol=1e-6)
+    assert np.all(np.asarray(other["anime"]) > 0)
+    config.loss.anime_weights = str(tmp_path / "missing.h5")
+    with pytest.raises(UserError, match="missing.h5: no such ResNet-50 weights file"):
+        config.validate()
