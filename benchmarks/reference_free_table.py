@@ -11,7 +11,8 @@ is coloured from its line art alone, and scored as `evaluate` scores (PSNR, SSIM
   the paint that covers most area in the training shots (region medians over --train shots'
   first frames, on a 1/16 grid per channel); regions touching the frame's edge stay paper and
   lines keep the line art's grey, as they do in the truth.
-Prints one markdown table per set.
+Prints one markdown table per set; --sheet writes a contact sheet of the first in-between of
+each set's first shots (line art | floor | sa-unet | truth).
 """
 
 from __future__ import annotations
@@ -66,7 +67,10 @@ def common_paint_frame(line: np.ndarray, paint: np.ndarray) -> np.ndarray:
     return frame
 
 
-def score_set(folder: Path, network, paint: np.ndarray) -> dict:
+SHEET_SHOTS = 3  # shots of each set in the contact sheet
+
+
+def score_set(folder: Path, network, paint: np.ndarray, sheet_rows: list) -> dict:
     from lineart_color.colorizers import ReferenceFreeColorizer
     from lineart_color.commands.evaluate import evaluate, read_truth_shots
 
@@ -76,11 +80,12 @@ def score_set(folder: Path, network, paint: np.ndarray) -> dict:
         "sa-unet": lambda shot, names: dict(colorizer.colour_frames(shot, names)),
         "most common paint": lambda shot, names: {n: common_paint_frame(shot.line(n), paint) for n in names},
     }
-    results = {}
+    results, sheet = {}, {}
     for method, colour in methods.items():
         started = time.perf_counter()
         outputs = {shot.path.name: colour(shot, [n for n in shot.names if n not in shot.keyframes]) for shot in shots}
         seconds = time.perf_counter() - started
+        sheet[method] = [next(iter(outputs[shot.path.name].values())) for shot in shots[:SHEET_SHOTS]]
 
         def predict(shot):  # keyframes as they are (not scored), the rest from the method
             return {name: outputs[shot.path.name].get(name, shot.truth(name)) for name in shot.names}
@@ -88,6 +93,10 @@ def score_set(folder: Path, network, paint: np.ndarray) -> dict:
         row = evaluate(shots, {method: predict})[method]
         row["seconds_per_frame"] = seconds / max(row["frames"], 1)
         results[method] = row
+    for index, shot in enumerate(shots[:SHEET_SHOTS]):
+        name = next(n for n in shot.names if n not in shot.keyframes)
+        sheet_rows.append(([shot.line(name), sheet["most common paint"][index], sheet["sa-unet"][index],
+                            shot.truth(name)], f"{folder.name}/{shot.path.name}/{name}"))
     return results
 
 
@@ -98,6 +107,7 @@ def main() -> None:
     parser.add_argument("--train", type=Path, required=True, help="training shots, for the floor's paint")
     parser.add_argument("--train-shots", type=int, default=300)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--sheet", type=Path, default=None, help="write a contact sheet PNG here")
     args = parser.parse_args()
     from lineart_color.models.files import load_network
     from lineart_color.quiet import import_tensorflow
@@ -106,9 +116,9 @@ def main() -> None:
     network = load_network(args.model, "sa-unet")
     paint = most_common_paint(args.train, args.train_shots)
     print(f"training set's most common paint: {np.round(paint * 255).astype(int).tolist()}")
-    everything = {"most_common_paint": paint.tolist()}
+    everything, sheet_rows = {"most_common_paint": paint.tolist()}, []
     for folder in args.sets:
-        everything[folder.name] = results = score_set(folder, network, paint)
+        everything[folder.name] = results = score_set(folder, network, paint, sheet_rows)
         print(f"\n**{folder.name}**\n\n| method | frames | PSNR | SSIM | flat acc | s/frame |\n|---|---:|---:|---:|---:|---:|")
         for method, row in results.items():
             label = f"floor: {method}" if method != "sa-unet" else method
@@ -116,6 +126,10 @@ def main() -> None:
                   f"{row['flat_accuracy']:.3f} | {row['seconds_per_frame']:.3f} |")
     if args.json:
         args.json.write_text(json.dumps(everything, indent=1))
+    if args.sheet:
+        from lineart_color.visualize import contact_sheet
+
+        contact_sheet([row for row, _ in sheet_rows], [label for _, label in sheet_rows]).save(args.sheet)
 
 
 if __name__ == "__main__":
