@@ -15,7 +15,7 @@ from lineart_color.commands.common import run_guarded
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from lineart_color.commands import colorize, data, evaluate, export, memory, serve, train
+    from lineart_color.commands import colorize, data, evaluate, export, memory, recolor, serve, train
 
     parser = argparse.ArgumentParser(
         prog="lineart-color",
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_parser(commands)
     train.add_parser(commands)
     colorize.add_parser(commands)
+    recolor.add_parser(commands)
     memory.add_parser(commands)
     evaluate.add_parser(commands)
     export.add_parser(commands)

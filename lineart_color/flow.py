@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from lineart_color.data.distance import line_mask
+from lineart_color.data.distance import LINE_THRESHOLD, line_mask
 
 # A line image saturates this far from a line, as a share of the shorter side.
 LINE_IMAGE_REACH = 1 / 4
@@ -58,9 +58,10 @@ class Keyframe:
         return Keyframe(line, colour, paint_under_lines(colour, line), line_image(line) if image is None else image)
 
 
-def paint_under_lines(colour: np.ndarray, line: np.ndarray) -> np.ndarray:
-    """[H, W, 3]: each line pixel takes the colour of the nearest non-line pixel (paint continues under lines)."""
-    lines = line_mask(line)
+def paint_under_lines(colour: np.ndarray, line: np.ndarray, threshold: float = LINE_THRESHOLD) -> np.ndarray:
+    """[H, W, 3]: each line pixel (grey below `threshold`) takes the colour of the nearest non-line
+    pixel (paint continues under lines)."""
+    lines = line_mask(line, threshold)
     if not lines.any() or lines.all():
         return np.asarray(colour, np.float32)
     _, (rows, cols) = ndimage.distance_transform_edt(lines, return_indices=True)

@@ -48,7 +48,7 @@ def leftovers(parent):
 
 def test_nearest_copies_keyframes_and_fills_every_frame(tmp_path, capsys):
     shot, out = box_shot(tmp_path / "shot"), tmp_path / "out"
-    assert main(["colorize", str(shot), "--out", str(out), "--method", "nearest"]) == 0
+    assert main(["colorize", str(shot), "--out", str(out), "--method", "nearest", "--no-keep-lines"]) == 0
     assert written(out) == [f"{name}.png" for name in frame_names(5)]
     np.testing.assert_array_equal(read_image(out / "0001.png"), read_image(shot / "color" / "0000.png"))
     np.testing.assert_array_equal(read_image(out / "0003.png"), read_image(shot / "color" / "0004.png"))
@@ -101,7 +101,7 @@ def test_temporal_refinement_and_a_dataset_of_shots(tmp_path, model_files):
     box_shot(dataset / "a", frames=3, keyframes=(0, 2), height=32, width=48)
     box_shot(dataset / "b", frames=4, keyframes=(1,), height=24, width=48)
     out = tmp_path / "out"
-    assert main(["colorize", str(dataset), "--out", str(out), "--method", "ctn+tcn",
+    assert main(["colorize", str(dataset), "--out", str(out), "--method", "ctn+tcn", "--no-keep-lines",
                  "--model", str(model_files / "ctn.keras"), "--temporal", str(model_files / "tcn.keras")]) == 0
     assert written(out / "a") == ["0000.png", "0001.png", "0002.png"]
     assert read_image(out / "b" / "0003.png").shape == (24, 48, 3)

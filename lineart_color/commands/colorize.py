@@ -53,6 +53,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     palette.add_argument("--snap", action="store_true",
                          help="each pixel close to a keyframe paint takes it; keeps paint boundaries without a line")
     parser.add_argument("--batch-size", type=positive_int, default=4, help="frames per network call (default 4)")
+    parser.add_argument("--layers", action="store_true",
+                        help="also write OUT/paint/ (RGBA paint under the lines, the background transparent), "
+                             "OUT/line/ (the line art, untouched, paper transparent), OUT/palette.json and "
+                             "OUT/palette.gpl (the keyframes' paints, with each frame's pixel count); with --flat "
+                             "or --snap also OUT/index/ (each pixel's palette index, for `lineart-color recolor`)")
+    parser.add_argument("--keep-lines", action=argparse.BooleanOptionalAction, default=True,
+                        help="lay the line art's own pixels over the result unchanged (default; --no-keep-lines "
+                             "writes the colourer's pixels there)")
     add_max_pixels(parser)
 
 
@@ -111,9 +119,40 @@ def read_shots(path: Path) -> list:
     return [read_shot(folder) for folder in list_dataset(path)]
 
 
-def write_colorized(shots: list, colorizer, out: Path, single: bool) -> int:
-    """Colour the shots into OUT (staged, so OUT appears only when complete); returns frames written."""
-    from lineart_color.colorizers import colorize_shot
+def write_layers(folder: Path, shot, colours: dict, indexed: bool) -> None:
+    """FOLDER/paint/, FOLDER/line/ (RGBA per frame), FOLDER/palette.json and palette.gpl (studio.py),
+    and with `indexed` (a colouring on the palette) FOLDER/index/ (each pixel's paint)."""
+    import json
+
+    from PIL import Image
+
+    from lineart_color import studio
+    from lineart_color.data.images import write_rgba
+
+    for part in ("paint", "line") + (("index",) if indexed else ()):
+        (folder / part).mkdir()
+    palette = studio.shot_palette([(shot.line(key), shot.color(key)) for key in shot.keyframes])
+    counts = {}
+    for name, colour in colours.items():
+        line = shot.line(name)
+        write_rgba(folder / "paint" / f"{name}.png", studio.paint_layer(colour, line))
+        write_rgba(folder / "line" / f"{name}.png", studio.line_layer(line))
+        counts[name] = studio.paint_counts(colour, line, palette)
+        if indexed:  # 8-bit ("L") or 16-bit ("I;16") greyscale PNG
+            Image.fromarray(studio.paint_indices(colour, line, palette)).save(folder / "index" / f"{name}.png")
+    (folder / "palette.json").write_text(json.dumps(studio.palette_json(palette, counts), indent=1) + "\n")
+    (folder / "palette.gpl").write_text(studio.palette_gpl(palette, shot.path.name))
+
+
+def write_colorized(shots: list, colorizer, out: Path, single: bool, layers: bool = False,
+                    keep_lines: bool = True) -> int:
+    """Colour the shots into OUT (staged, so OUT appears only when complete); returns frames written.
+    With `layers`, each shot's folder also gets its paint and line layers and its palette; with
+    `keep_lines`, every frame's line pixels are the line art's own (studio.with_original_lines)."""
+    from PIL import Image
+
+    from lineart_color import studio
+    from lineart_color.colorizers import OnPalette, colorize_shot
     from lineart_color.data.images import write_image
     from lineart_color.data.staging import staged_output_dir
     from lineart_color.progress import Progress
@@ -124,9 +163,15 @@ def write_colorized(shots: list, colorizer, out: Path, single: bool) -> int:
         for shot in shots:
             folder = stage if single else stage / shot.path.name
             folder.mkdir(exist_ok=True)
-            for name, colour in colorize_shot(shot, colorizer, progress).items():
-                write_image(folder / f"{name}.png", colour)
+            colours = colorize_shot(shot, colorizer, progress)
+            for name, colour in colours.items():
+                if keep_lines and name not in shot.keyframes:  # keyframes go through as painted
+                    Image.fromarray(studio.with_original_lines(colour, shot.line(name))).save(folder / f"{name}.png")
+                else:
+                    write_image(folder / f"{name}.png", colour)
                 written += 1
+            if layers:
+                write_layers(folder, shot, colours, isinstance(colorizer, OnPalette))
     return written
 
 
@@ -142,7 +187,7 @@ def run(args: argparse.Namespace) -> None:
     for shot in shots:  # every shot, before any is coloured
         shot.require_keyframes(colorizer.keyframes_needed)
     single = (args.shot / LINE_DIR).is_dir()
-    written = write_colorized(shots, colorizer, args.out, single)
+    written = write_colorized(shots, colorizer, args.out, single, args.layers, args.keep_lines)
     print(f"coloured {len(shots)} shot(s) with {colorizer.name}: {written} frames in {args.out}")
 
 

@@ -101,6 +101,14 @@ def to_uint8(array: np.ndarray) -> np.ndarray:
     return (np.clip(array, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
 
+def write_rgba(path: str | os.PathLike, rgba: np.ndarray) -> None:
+    """Write [H, W, 4] uint8 RGBA (a layer with transparency) as PNG."""
+    rgba = np.asarray(rgba)
+    if rgba.ndim != 3 or rgba.shape[-1] != 4 or rgba.dtype != np.uint8:
+        raise ValueError(f"expected [H, W, 4] uint8, got shape {rgba.shape} {rgba.dtype}")
+    Image.fromarray(rgba, "RGBA").save(path, format="PNG")
+
+
 def write_image(path: str | os.PathLike, array: np.ndarray) -> None:
     """Write a float [0, 1] image ([H, W], [H, W, 1] or [H, W, 3]) as PNG."""
     array = np.asarray(array)

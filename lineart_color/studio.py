@@ -1,0 +1,128 @@
+"""What a studio composites: a paint layer under the original line layer, and the shot's palette.
+
+    line_layer(line)            RGBA uint8: the line art's own pixels, opaque where they are line
+                                (grey < metrics.LINE_GREY), transparent paper elsewhere
+    paint_layer(colour, line)   RGBA uint8: the colouring with no line pixels; under each line the
+                                paint continues (the nearest paint pixel's colour); the background
+                                (paper regions touching the frame's edge) transparent
+    shot_palette(keyframes)     the keyframes' paints (regions.keyframe_palette)
+    paint_counts(colour, line, palette)   pixels of each paint in a frame
+    palette_json / palette_gpl  the palette as JSON (with per-frame counts) and as a GIMP palette
+                                (Krita and Inkscape read it too)
+    paint_indices(colour, line, palette)  each pixel's palette index (8- or 16-bit; NO_PAINT on
+                                lines and pixels on no paint), for a colouring brought onto the
+                                palette (--flat, --snap)
+    swap_paint(frame, indices, old, new)  a frame with one paint's pixels repainted, no model run
+
+Laying line_layer over paint_layer over white gives the coloured frame with the original line
+pixels, byte for byte.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from lineart_color.colour import rgb_to_lab
+from lineart_color.data.images import to_uint8
+from lineart_color.flow import paint_under_lines
+from lineart_color.metrics import DELTA_E_OK, LINE_GREY, PAPER_MIN_CHANNEL
+from lineart_color.regions import PALETTE_MERGE_DELTA_E, keyframe_palette, label_regions
+
+OPAQUE = 255
+NO_PAINT = {np.uint8: 255, np.uint16: 65535}  # the index of line pixels and pixels on no paint
+
+
+def line_pixels(line: np.ndarray) -> np.ndarray:
+    """[H, W] bool: the line art's line pixels (grey below LINE_GREY, as the metrics count them)."""
+    return np.asarray(line) < LINE_GREY
+
+
+def line_layer(line: np.ndarray) -> np.ndarray:
+    """[H, W, 4] uint8: the line art's grey, untouched, opaque on line pixels; paper transparent."""
+    grey = to_uint8(np.asarray(line, np.float32))
+    return np.dstack([grey, grey, grey, np.where(line_pixels(line), OPAQUE, 0).astype(np.uint8)])
+
+
+def background(colour: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """[H, W] bool: paper regions that touch the frame's edge (the cel's surroundings)."""
+    labels, _ = label_regions(line)
+    edge = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    touching = np.isin(labels, np.unique(edge[edge > 0]))
+    return touching & (np.asarray(colour).min(axis=-1) >= PAPER_MIN_CHANNEL)
+
+
+def paint_layer(colour: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """[H, W, 4] uint8: the paint, continued under the lines, the background transparent."""
+    paint = paint_under_lines(colour, line, LINE_GREY)
+    alpha = np.where(background(paint, line), 0, OPAQUE).astype(np.uint8)
+    return np.dstack([to_uint8(paint), alpha])
+
+
+def with_original_lines(colour: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """[H, W, 3] uint8: the coloured frame with the line art's own pixels laid over it unchanged."""
+    out = to_uint8(np.asarray(colour, np.float32))
+    grey = to_uint8(np.asarray(line, np.float32))
+    lines = line_pixels(line)
+    out[lines] = grey[lines][:, None]
+    return out
+
+
+def shot_palette(keyframes) -> np.ndarray:
+    """[P, 3] float: the paints of a shot's keyframes [(line, colour)], in order of first appearance."""
+    return keyframe_palette(list(keyframes)) if keyframes else np.zeros((0, 3), np.float32)
+
+
+def paint_counts(colour: np.ndarray, line: np.ndarray, palette: np.ndarray) -> list[int]:
+    """Pixels (not line) of each paint: those whose nearest paint is it, within deltaE DELTA_E_OK."""
+    if not len(palette):
+        return []
+    pixels = np.asarray(colour, np.float32)[~line_pixels(line)]
+    distances = np.linalg.norm(rgb_to_lab(pixels)[:, None] - rgb_to_lab(palette)[None], axis=-1)
+    nearest = np.argmin(distances, axis=1)[np.min(distances, axis=1) < DELTA_E_OK]
+    return np.bincount(nearest, minlength=len(palette)).astype(int).tolist()
+
+
+def hex_colour(rgb: np.ndarray) -> str:
+    return "#" + "".join(f"{value:02x}" for value in to_uint8(np.asarray(rgb, np.float32)))
+
+
+def palette_json(palette: np.ndarray, counts: dict[str, list[int]]) -> dict:
+    """The palette file's content: each paint's index, RGB (0-255) and hex, and per frame its pixel count."""
+    return {"paints": [{"index": index, "rgb": to_uint8(paint).tolist(), "hex": hex_colour(paint),
+                        "pixels": {frame: frame_counts[index] for frame, frame_counts in counts.items()}}
+                       for index, paint in enumerate(palette)]}
+
+
+def palette_gpl(palette: np.ndarray, name: str) -> str:
+    """A GIMP palette (.gpl), which Krita and Inkscape read too."""
+    rows = [f"{r:3d} {g:3d} {b:3d}\tpaint {index} {hex_colour(paint)}"
+            for index, (paint, (r, g, b)) in enumerate(zip(palette, to_uint8(palette).reshape(-1, 3)))]
+    return "\n".join(["GIMP Palette", f"Name: {name}", "Columns: 8", "#", *rows]) + "\n"
+
+
+def index_dtype(paints: int):
+    """uint8 for up to 255 paints, else uint16 (the largest value of each means no paint)."""
+    if paints >= NO_PAINT[np.uint16]:
+        raise ValueError(f"a palette of {paints} paints does not fit a 16-bit index")
+    return np.uint8 if paints < NO_PAINT[np.uint8] else np.uint16
+
+
+def paint_indices(colour: np.ndarray, line: np.ndarray, palette: np.ndarray) -> np.ndarray:
+    """[H, W] palette indices: each pixel's paint (its nearest, within the palette's own merge
+    distance, deltaE PALETTE_MERGE_DELTA_E); NO_PAINT on line pixels and pixels on no paint."""
+    dtype = index_dtype(len(palette))
+    indices = np.full(np.asarray(line).shape, NO_PAINT[dtype], dtype)
+    if not len(palette):
+        return indices
+    painted = ~line_pixels(line)
+    distances = np.linalg.norm(rgb_to_lab(np.asarray(colour, np.float32)[painted])[:, None]
+                               - rgb_to_lab(palette)[None], axis=-1)
+    nearest = np.argmin(distances, axis=1)
+    indices[painted] = np.where(np.min(distances, axis=1) < PALETTE_MERGE_DELTA_E, nearest, NO_PAINT[dtype])
+    return indices
+
+
+def swap_paint(frame: np.ndarray, indices: np.ndarray, old: int, new_rgb) -> np.ndarray:
+    """[H, W, 3] uint8: `frame` with every pixel of paint `old` (by its index) set to new_rgb (0-255)."""
+    out = np.array(frame, np.uint8)
+    out[indices == old] = np.asarray(new_rgb, np.uint8)
+    return out

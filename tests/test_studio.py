@@ -1,0 +1,127 @@
+"""Paint and line layers and the shot's palette (`colorize --layers`, lineart_color/studio.py)."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from lineart_color import studio
+from lineart_color.cli import main
+from lineart_color.data.images import read_image
+
+
+def _box_frame():
+    """A red box with a black outline and an outlined blue patch inside, on white: (colour, line)."""
+    colour = np.ones((24, 32, 3), np.float32)
+    colour[4:20, 6:26] = (0.9, 0.1, 0.1)
+    colour[8:16, 11:21] = (0.1, 0.2, 0.9)
+    line = np.ones((24, 32), np.float32)
+    line[4, 6:26] = line[19, 6:26] = line[4:20, 6] = line[4:20, 25] = 0.0
+    line[8, 11:21] = line[15, 11:21] = line[8:16, 11] = line[8:16, 20] = 0.0
+    line[4, 10] = 0.4  # an anti-aliased line pixel
+    colour[line < 0.9] = line[line < 0.9][:, None]
+    return colour, line
+
+
+def test_layers_composite_back_to_the_frame_with_its_own_lines():
+    colour, line = _box_frame()
+    paint, lines = studio.paint_layer(colour, line), studio.line_layer(line)
+    on_line = line < 0.9
+    assert np.all(lines[..., 3][on_line] == 255) and np.all(lines[..., 3][~on_line] == 0)
+    np.testing.assert_array_equal(lines[..., 0][on_line], np.round(line[on_line] * 255))  # untouched
+    # no line pixel in the paint: under the outline the red continues (inside) or paper does
+    assert np.all(paint[..., :3][on_line].min(axis=-1) > 20)
+    assert tuple(paint[4, 10, :3]) in {(230, 26, 26), (255, 255, 255)}
+    assert paint[0, 0, 3] == 0 and paint[12, 8, 3] == 255  # background transparent, the box opaque
+    composite = np.where(lines[..., 3:] == 255, lines[..., :3], np.where(paint[..., 3:] == 255, paint[..., :3], 255))
+    np.testing.assert_array_equal(composite, studio.with_original_lines(colour, line))
+
+
+def test_palette_counts_and_files():
+    colour, line = _box_frame()
+    palette = studio.shot_palette([(line, colour)])
+    hexes = {studio.hex_colour(paint) for paint in palette}
+    assert {"#e61a1a", "#1a33e6"} <= hexes
+    counts = studio.paint_counts(colour, line, palette)
+    red = [studio.hex_colour(p) for p in palette].index("#e61a1a")
+    assert counts[red] == int(np.isclose(colour, (0.9, 0.1, 0.1)).all(-1).sum())
+    content = studio.palette_json(palette, {"0000": counts})
+    assert [paint["index"] for paint in content["paints"]] == list(range(len(palette)))
+    gpl = studio.palette_gpl(palette, "shot").splitlines()
+    assert gpl[:2] == ["GIMP Palette", "Name: shot"] and len(gpl) == 4 + len(palette)
+    r, g, b = (int(v) for v in gpl[4 + red].split("\t")[0].split())
+    assert (r, g, b) == (230, 26, 26)
+
+
+def test_colorize_layers_writes_every_frame_s_layers_and_the_palette(make_shot, tmp_path):
+    shot = make_shot(frames=3, height=32, width=40, keyframes=(0, 2))
+    out = tmp_path / "out"
+    assert main(["colorize", str(shot), "--out", str(out), "--method", "flow", "--flat", "--layers"]) == 0
+    names = ["0000", "0001", "0002"]
+    assert sorted(p.stem for p in (out / "paint").iterdir()) == names
+    for name in names:
+        line_png = np.asarray(Image.open(out / "line" / f"{name}.png"))
+        source = np.asarray(Image.open(shot / "line" / f"{name}.png").convert("L"))
+        lines = line_png[..., 3] == 255
+        np.testing.assert_array_equal(line_png[..., 0][lines], source[lines])  # byte for byte
+        assert Image.open(out / "paint" / f"{name}.png").mode == "RGBA"
+    palette = json.loads((out / "palette.json").read_text())
+    assert palette["paints"] and set(palette["paints"][0]["pixels"]) == set(names)
+    coloured = read_image(out / "0001.png")
+    assert sum(paint["pixels"]["0001"] for paint in palette["paints"]) > 0.5 * (read_image(
+        shot / "line" / "0001.png", "L") >= 0.9).sum()  # --flat: most paint pixels are palette paints
+    assert coloured.shape == (32, 40, 3)
+    assert (out / "palette.gpl").read_text().startswith("GIMP Palette\n")
+
+
+def test_a_swap_changes_exactly_the_pixels_of_one_paint(make_shot, tmp_path, capsys):
+    shot = make_shot(frames=3, height=32, width=40, keyframes=(0, 2))
+    out = tmp_path / "out"
+    assert main(["colorize", str(shot), "--out", str(out), "--method", "flow", "--flat", "--layers"]) == 0
+    paints = json.loads((out / "palette.json").read_text())["paints"]
+    old = max(paints, key=lambda paint: paint["pixels"]["0001"])  # the paint covering most of frame 0001
+    before = {name: np.asarray(Image.open(out / f"{name}.png").convert("RGB")) for name in ("0000", "0001", "0002")}
+    indices = np.asarray(Image.open(out / "index" / "0001.png"))
+    assert indices.dtype == np.uint8 and (indices == old["index"]).any()
+    assert main(["recolor", str(out), "--swap", f"{old['hex']}=#102030"]) == 0
+    after = {name: np.asarray(Image.open(out / f"{name}.png").convert("RGB")) for name in before}
+    changed = (after["0001"] != before["0001"]).any(axis=-1)
+    np.testing.assert_array_equal(changed, indices == old["index"])  # exactly that paint's pixels
+    assert np.all(after["0001"][changed] == (16, 32, 48))
+    new_paints = json.loads((out / "palette.json").read_text())["paints"]
+    assert new_paints[old["index"]]["hex"] == "#102030" and "16  32  48" in (out / "palette.gpl").read_text()
+    assert not [p for p in out.iterdir() if p.name.startswith(".recolor-")]
+    # a paint the palette does not have: one line, nothing rewritten
+    capsys.readouterr()
+    assert main(["recolor", str(out), "--swap", "#abcdef=#000000"]) == 2
+    assert "no such paint" in capsys.readouterr().err
+    np.testing.assert_array_equal(np.asarray(Image.open(out / "0001.png").convert("RGB")), after["0001"])
+
+
+def test_keep_lines_leaves_the_line_pixels_byte_identical(make_shot, tmp_path):
+    from lineart_color.colorizers import NearestKeyframe, colorize_shot
+    from lineart_color.data.images import to_uint8
+    from lineart_color.data.shots import read_shot
+
+    shot = make_shot(frames=3, height=32, width=40, keyframes=(0, 2))
+    source = np.asarray(Image.open(shot / "line" / "0001.png").convert("L"))
+    lines = source < round(0.9 * 255)
+    colour = to_uint8(colorize_shot(read_shot(shot), NearestKeyframe())["0001"])
+    assert not np.all(colour[lines] == source[lines][:, None])  # a copied keyframe has its own lines
+    frames = {}
+    for flag in ("--keep-lines", "--no-keep-lines"):
+        assert main(["colorize", str(shot), "--out", str(tmp_path / flag), "--method", "nearest", flag]) == 0
+        frames[flag] = np.asarray(Image.open(tmp_path / flag / "0001.png").convert("RGB"))
+    assert np.all(frames["--keep-lines"][lines] == source[lines][:, None])
+    np.testing.assert_array_equal(frames["--keep-lines"][~lines], colour[~lines])
+    np.testing.assert_array_equal(frames["--no-keep-lines"], colour)
+
+
+def test_bad_swaps_and_folders_are_one_line_errors(tmp_path, capsys):
+    for argv, expected in ((["--swap", "2"], "expected OLD=NEW"), (["--swap", "2=zz0000"], "expected OLD=NEW")):
+        with pytest.raises(SystemExit):
+            main(["recolor", str(tmp_path), *argv])
+        assert expected in capsys.readouterr().err
+    assert main(["recolor", str(tmp_path), "--swap", "0=ffffff"]) == 2
+    assert "no palette.json here" in capsys.readouterr().err
