@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 
 import numpy as np
+from no_keyframe_scores import print_table, score_method
 
 
 def _looks(line: np.ndarray) -> np.ndarray:
@@ -59,22 +59,13 @@ def memo_outputs(shots, network) -> dict:
 
 
 def score_set(folder: Path, network) -> dict:
-    from lineart_color.commands.evaluate import evaluate, read_truth_shots
+    from lineart_color.commands.evaluate import read_truth_shots
 
     shots, _ = read_truth_shots(folder)
     results = {}
     for method, make in (("memo", lambda: memo_outputs(shots, network)),
                          ("nearest remembered", lambda: nearest_remembered(shots))):
-        started = time.perf_counter()
-        outputs = make()
-        seconds = time.perf_counter() - started
-
-        def predict(shot):  # keyframes as they are, the rest from the method
-            return {name: outputs[shot.path.name].get(name, shot.truth(name)) for name in shot.names}
-
-        row = evaluate(shots, {method: predict})[method]
-        row["seconds_per_frame"] = seconds / max(row["frames"], 1)
-        results[method] = row
+        results[method], _ = score_method(shots, method, make)
         print(f"  {folder.name}: {method} done", flush=True)
     return results
 
@@ -93,11 +84,7 @@ def main() -> None:
     everything = {}
     for folder in args.sets:
         everything[folder.name] = results = score_set(folder, network)
-        print(f"\n**{folder.name}**\n\n| method | frames | PSNR | SSIM | flat acc | s/frame |\n|---|---:|---:|---:|---:|---:|")
-        for method, row in results.items():
-            label = f"floor: {method}" if method != "memo" else method
-            print(f"| {label} | {row['frames']} | {row['psnr']:.2f} | {row['ssim']:.3f} | "
-                  f"{row['flat_accuracy']:.3f} | {row['seconds_per_frame']:.3f} |")
+        print_table(folder.name, results, "memo")
     if args.json:
         args.json.write_text(json.dumps(everything, indent=1))
 

@@ -19,19 +19,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from no_keyframe_scores import print_table, score_method
 
 GRID = 16  # levels per channel when counting paints
-
-
-def border_regions(labels: np.ndarray) -> np.ndarray:
-    """Labels of the regions that touch the frame's edge (the background, paper)."""
-    edge = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
-    return np.unique(edge[edge > 0])
 
 
 def most_common_paint(train: Path, shots: int) -> np.ndarray:
@@ -39,6 +33,7 @@ def most_common_paint(train: Path, shots: int) -> np.ndarray:
     from lineart_color.data.shots import list_dataset, read_shot
     from lineart_color.metrics import PAPER_MIN_CHANNEL
     from lineart_color.regions import label_regions, region_medians
+    from lineart_color.studio import border_regions
 
     area = Counter()
     for folder in list_dataset(train)[:shots]:
@@ -58,6 +53,7 @@ def most_common_paint(train: Path, shots: int) -> np.ndarray:
 def common_paint_frame(line: np.ndarray, paint: np.ndarray) -> np.ndarray:
     """Inner regions painted `paint`, regions touching the edge paper, lines their own grey."""
     from lineart_color.regions import label_regions
+    from lineart_color.studio import border_regions
 
     labels, _ = label_regions(line)
     frame = np.broadcast_to(line[..., None], (*line.shape, 3)).copy()
@@ -72,7 +68,7 @@ SHEET_SHOTS = 3  # shots of each set in the contact sheet
 
 def score_set(folder: Path, network, paint: np.ndarray, sheet_rows: list) -> dict:
     from lineart_color.colorizers import ReferenceFreeColorizer
-    from lineart_color.commands.evaluate import evaluate, read_truth_shots
+    from lineart_color.commands.evaluate import read_truth_shots
 
     shots, _ = read_truth_shots(folder)
     colorizer = ReferenceFreeColorizer(network)
@@ -82,17 +78,10 @@ def score_set(folder: Path, network, paint: np.ndarray, sheet_rows: list) -> dic
     }
     results, sheet = {}, {}
     for method, colour in methods.items():
-        started = time.perf_counter()
-        outputs = {shot.path.name: colour(shot, [n for n in shot.names if n not in shot.keyframes]) for shot in shots}
-        seconds = time.perf_counter() - started
+        make = lambda colour=colour: {shot.path.name: colour(shot, [n for n in shot.names if n not in shot.keyframes])
+                                      for shot in shots}
+        results[method], outputs = score_method(shots, method, make)
         sheet[method] = [next(iter(outputs[shot.path.name].values())) for shot in shots[:SHEET_SHOTS]]
-
-        def predict(shot):  # keyframes as they are (not scored), the rest from the method
-            return {name: outputs[shot.path.name].get(name, shot.truth(name)) for name in shot.names}
-
-        row = evaluate(shots, {method: predict})[method]
-        row["seconds_per_frame"] = seconds / max(row["frames"], 1)
-        results[method] = row
     for index, shot in enumerate(shots[:SHEET_SHOTS]):
         name = next(n for n in shot.names if n not in shot.keyframes)
         sheet_rows.append(([shot.line(name), sheet["most common paint"][index], sheet["sa-unet"][index],
@@ -119,11 +108,7 @@ def main() -> None:
     everything, sheet_rows = {"most_common_paint": paint.tolist()}, []
     for folder in args.sets:
         everything[folder.name] = results = score_set(folder, network, paint, sheet_rows)
-        print(f"\n**{folder.name}**\n\n| method | frames | PSNR | SSIM | flat acc | s/frame |\n|---|---:|---:|---:|---:|---:|")
-        for method, row in results.items():
-            label = f"floor: {method}" if method != "sa-unet" else method
-            print(f"| {label} | {row['frames']} | {row['psnr']:.2f} | {row['ssim']:.3f} | "
-                  f"{row['flat_accuracy']:.3f} | {row['seconds_per_frame']:.3f} |")
+        print_table(folder.name, results, "sa-unet")
     if args.json:
         args.json.write_text(json.dumps(everything, indent=1))
     if args.sheet:

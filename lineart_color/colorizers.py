@@ -159,6 +159,18 @@ def frames_per_call(batch_size: int, height: int, width: int) -> int:
     return max(1, min(batch_size, BATCH_PIXELS // max(1, height * width)))
 
 
+def colour_in_batches(shot: Shot, names: Sequence[str], batch_size: int,
+                      colour_batch) -> Iterator[tuple[str, np.ndarray]]:
+    """(name, colour) of each frame, from `colour_batch(batch names)` -> padded colours [B, H', W', 3],
+    called on at most frames_per_call frames at a time; each colour cropped back to the shot's size."""
+    height, width = shot.size[1], shot.size[0]
+    step = frames_per_call(batch_size, height, width)
+    for start in range(0, len(names), step):
+        batch = names[start : start + step]
+        for name, colour in zip(batch, colour_batch(batch)):
+            yield name, colour[:height, :width]
+
+
 class FrameInputs:
     """One frame's inputs to the serving graph, padded: line [H, W, 1], its keyframes' colour and
     line art, and with a ShotMotion the classical prior warps to each keyframe [K, P, H, W, 3]."""
@@ -210,15 +222,9 @@ class NetworkColorizer:
         return np.asarray(self._colorize(*inputs))
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
-        height, width = shot.size[1], shot.size[0]
         motion = shot_motion(shot) if self.priors else None
-        step = frames_per_call(self.batch_size, height, width)
-        for start in range(0, len(names), step):
-            batch = names[start : start + step]
-            frames = [FrameInputs(shot, name, motion) for name in batch]
-            colours = self.colour_batch(stack_inputs(frames))
-            for name, colour in zip(batch, colours):
-                yield name, colour[:height, :width]
+        colour_batch = lambda batch: self.colour_batch(stack_inputs([FrameInputs(shot, name, motion) for name in batch]))
+        return colour_in_batches(shot, names, self.batch_size, colour_batch)
 
 
 class ReferenceFreeColorizer:
@@ -239,10 +245,5 @@ class ReferenceFreeColorizer:
         self._colorize = tf.function(lambda line: colorize(line)[OUTPUT_NAME], reduce_retracing=True)
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
-        height, width = shot.size[1], shot.size[0]
-        step = frames_per_call(self.batch_size, height, width)
-        for start in range(0, len(names), step):
-            batch = names[start : start + step]
-            lines = np.stack([pad_to_multiple(shot.line(name)[..., None]) for name in batch])
-            for name, colour in zip(batch, np.asarray(self._colorize(lines))):
-                yield name, colour[:height, :width]
+        lines = lambda batch: np.stack([pad_to_multiple(shot.line(name)[..., None]) for name in batch])
+        return colour_in_batches(shot, names, self.batch_size, lambda batch: np.asarray(self._colorize(lines(batch))))

@@ -21,11 +21,10 @@ pixels, byte for byte.
 from __future__ import annotations
 
 import numpy as np
-from lineart_color.colour import rgb_to_lab
 from lineart_color.data.images import to_uint8
 from lineart_color.flow import paint_under_lines
 from lineart_color.metrics import DELTA_E_OK, LINE_GREY, PAPER_MIN_CHANNEL
-from lineart_color.regions import PALETTE_MERGE_DELTA_E, keyframe_palette, label_regions
+from lineart_color.regions import PALETTE_MERGE_DELTA_E, keyframe_palette, label_regions, paint_distances
 
 OPAQUE = 255
 NO_PAINT = {np.uint8: 255, np.uint16: 65535}  # the index of line pixels and pixels on no paint
@@ -42,12 +41,16 @@ def line_layer(line: np.ndarray) -> np.ndarray:
     return np.dstack([grey, grey, grey, np.where(line_pixels(line), OPAQUE, 0).astype(np.uint8)])
 
 
+def border_regions(labels: np.ndarray) -> np.ndarray:
+    """The labels (regions.label_regions) of the regions that touch the frame's edge."""
+    edge = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    return np.unique(edge[edge > 0])
+
+
 def background(colour: np.ndarray, line: np.ndarray) -> np.ndarray:
     """[H, W] bool: paper regions that touch the frame's edge (the cel's surroundings)."""
     labels, _ = label_regions(line)
-    edge = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
-    touching = np.isin(labels, np.unique(edge[edge > 0]))
-    return touching & (np.asarray(colour).min(axis=-1) >= PAPER_MIN_CHANNEL)
+    return np.isin(labels, border_regions(labels)) & (np.asarray(colour).min(axis=-1) >= PAPER_MIN_CHANNEL)
 
 
 def paint_layer(colour: np.ndarray, line: np.ndarray) -> np.ndarray:
@@ -71,14 +74,18 @@ def shot_palette(keyframes) -> np.ndarray:
     return keyframe_palette(list(keyframes)) if keyframes else np.zeros((0, 3), np.float32)
 
 
+def nearest_paints(pixels: np.ndarray, palette: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For colours [N, 3]: the index of each one's nearest paint and its CIELAB deltaE76 to it."""
+    distances = paint_distances(pixels, palette)
+    return np.argmin(distances, axis=1), np.min(distances, axis=1)
+
+
 def paint_counts(colour: np.ndarray, line: np.ndarray, palette: np.ndarray) -> list[int]:
     """Pixels (not line) of each paint: those whose nearest paint is it, within deltaE DELTA_E_OK."""
     if not len(palette):
         return []
-    pixels = np.asarray(colour, np.float32)[~line_pixels(line)]
-    distances = np.linalg.norm(rgb_to_lab(pixels)[:, None] - rgb_to_lab(palette)[None], axis=-1)
-    nearest = np.argmin(distances, axis=1)[np.min(distances, axis=1) < DELTA_E_OK]
-    return np.bincount(nearest, minlength=len(palette)).astype(int).tolist()
+    nearest, distance = nearest_paints(np.asarray(colour, np.float32)[~line_pixels(line)], palette)
+    return np.bincount(nearest[distance < DELTA_E_OK], minlength=len(palette)).astype(int).tolist()
 
 
 def hex_colour(rgb: np.ndarray) -> str:
@@ -114,10 +121,8 @@ def paint_indices(colour: np.ndarray, line: np.ndarray, palette: np.ndarray) -> 
     if not len(palette):
         return indices
     painted = ~line_pixels(line)
-    distances = np.linalg.norm(rgb_to_lab(np.asarray(colour, np.float32)[painted])[:, None]
-                               - rgb_to_lab(palette)[None], axis=-1)
-    nearest = np.argmin(distances, axis=1)
-    indices[painted] = np.where(np.min(distances, axis=1) < PALETTE_MERGE_DELTA_E, nearest, NO_PAINT[dtype])
+    nearest, distance = nearest_paints(np.asarray(colour, np.float32)[painted], palette)
+    indices[painted] = np.where(distance < PALETTE_MERGE_DELTA_E, nearest, NO_PAINT[dtype])
     return indices
 
 

@@ -141,9 +141,26 @@ def run_motion_cache(args: argparse.Namespace) -> None:
     print(f"wrote {args.shots} {args.source} training shots with their motion at {args.size}px to {args.out}")
 
 
+def line_extractor(network):
+    """A function colour frame [H, W, 3] -> line art [H, W], both float in [0, 1], by a CycleGAN's
+    scan generator: any frame size (padded with white paper to its size multiple, then cropped back)."""
+    import numpy as np
+    import tensorflow as tf
+
+    from lineart_color.colorizers import pad_to_multiple
+
+    scan = tf.function(network.extract_lines, reduce_retracing=True)
+
+    def extract(frame):
+        height, width = frame.shape[:2]
+        padded = pad_to_multiple(np.asarray(frame, np.float32), network.scan.size_multiple)
+        return np.asarray(scan(padded[None]))[0, :height, :width, 0]
+
+    return extract
+
+
 def learned_extractor(path: str | None):
     """The trained line extractor's frame -> line art function (the bundled one for None); one-line errors."""
-    from lineart_color.models.cyclegan import line_extractor
     from lineart_color.models.files import load_network
     from lineart_color.quiet import import_tensorflow
 

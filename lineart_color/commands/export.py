@@ -177,6 +177,7 @@ def export(model: Path, out: Path, temporal: Path | None = None, size: tuple[int
     size is (height, width), or None for any size that is a multiple of 8.
     """
     from lineart_color.data.staging import check_output_dir, staged_output_dir
+
     check_output_dir(out, "--out")  # before the slow part
     color_network, temporal_network = load_networks(model, temporal)
     with staged_output_dir(out, "--out") as stage:

@@ -94,7 +94,7 @@ def recolor_shot(folder: Path, swaps: list[tuple[str, tuple[int, int, int]]], st
     for paint in paints:
         if paint["index"] in chosen:
             paint["rgb"] = list(chosen[paint["index"]])
-            paint["hex"] = "#" + "".join(f"{v:02x}" for v in chosen[paint["index"]])
+            paint["hex"] = studio.hex_colour(np.asarray(paint["rgb"]) / 255.0)
     made[palette_file] = staging / f"{len(made)}.json"
     made[palette_file].write_text(json.dumps(content, indent=1) + "\n")
     colours = np.array([paint["rgb"] for paint in paints], np.float32).reshape(-1, 3) / 255.0

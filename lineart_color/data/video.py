@@ -40,7 +40,7 @@ class VideoOptions:
     lines: str = "xdog"  # line extraction method, one of lineart.METHODS, or LEARNED
     binary: bool = False  # binarise the line art
     # lines=LEARNED: colour frame [H, W, 3] -> line art [H, W], both in [0, 1] (a trained network's,
-    # e.g. models/cyclegan.line_extractor; data imports no network)
+    # e.g. commands/data.line_extractor; data imports no network)
     extractor: Callable[[np.ndarray], np.ndarray] | None = None
 
     def __post_init__(self) -> None:

@@ -79,20 +79,3 @@ class CycleGAN(SizeFreeWeights, keras.Model):
     def get_config(self):
         return {**super().get_config(), "preset": self.preset, **asdict(self.resolved)}
 
-
-def line_extractor(network: CycleGAN):
-    """A function colour frame [H, W, 3] -> line art [H, W], both float in [0, 1], by the network's
-    scan generator: any frame size (padded with white to its size multiple, then cropped back)."""
-    import numpy as np
-    import tensorflow as tf
-
-    scan = tf.function(network.extract_lines, reduce_retracing=True)
-    multiple = network.scan.size_multiple
-
-    def extract(frame: np.ndarray) -> np.ndarray:
-        height, width = frame.shape[:2]
-        padded = np.pad(np.asarray(frame, np.float32), [(0, -height % multiple), (0, -width % multiple), (0, 0)],
-                        constant_values=1.0)
-        return np.asarray(scan(padded[None]))[0, :height, :width, 0]
-
-    return extract

@@ -31,14 +31,20 @@ class CTNTask:
         generator = ColorTransformNetwork(self.config.model.preset, name="color_transform_network")
         return generator, PatchDiscriminator(name="discriminator")
 
-    def dataset(self, global_batch: int, start_index: int, context: tf.distribute.InputContext):
-        """This input pipeline's triplet batches (data/pipeline.py) from element `start_index` on."""
-        from lineart_color.data.pipeline import TripletConfig, triplet_dataset
+    def triplets(self, height: int, width: int):
+        """How triplets of this size are drawn and augmented (data/pipeline.py), from the data config."""
+        from lineart_color.data.pipeline import TripletConfig
 
         data = self.config.data
-        triplets = TripletConfig(height=data.height, width=data.width, min_spacing=data.min_spacing,
-                                 max_spacing=data.max_spacing, max_zoom=data.max_zoom, seed=data.seed)
-        return triplet_dataset(data.source, global_batch, triplets, start_index, context)
+        return TripletConfig(height=height, width=width, min_spacing=data.min_spacing, max_spacing=data.max_spacing,
+                             max_zoom=data.max_zoom, seed=data.seed)
+
+    def dataset(self, global_batch: int, start_index: int, context: tf.distribute.InputContext):
+        """This input pipeline's triplet batches (data/pipeline.py) from element `start_index` on."""
+        from lineart_color.data.pipeline import triplet_dataset
+
+        data = self.config.data
+        return triplet_dataset(data.source, global_batch, self.triplets(data.height, data.width), start_index, context)
 
     @staticmethod
     def progress_values(values: dict) -> dict:
@@ -89,6 +95,15 @@ class CTNTask:
         terms["latent"] = self.loss.latent_weight * losses.latent_constraint_loss(
             [outputs["aux_match"], outputs["aux_blocks"]], truth)
         return terms
+
+    def frame_rows(self, batch: dict, outputs: dict, count: int = 2) -> list[np.ndarray]:
+        """line | output | truth, for the first examples of a batch: the sample rows of a task
+        that colours a frame with no keyframe (MemoPainter, the self-attention U-Net)."""
+        from lineart_color.training.summaries import image_row
+
+        inputs, _, truth = self.split(batch)
+        return [image_row([np.asarray(inputs["line"][i]), np.asarray(outputs["color"][i]), np.asarray(truth[i])])
+                for i in range(min(count, int(truth.shape[0])))]
 
     def sample_rows(self, batch: dict, outputs: dict, count: int = 2) -> list[np.ndarray]:
         """line | references | output | truth, for the first examples of a batch."""

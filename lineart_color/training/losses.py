@@ -66,6 +66,17 @@ def gram_matrix(features):
     return ops.einsum("bnc,bnd->bcd", flat, flat) / size
 
 
+def frozen_features(backbone: keras.Model, layers: Sequence[str], name: str) -> keras.Model:
+    """A frozen feature extractor over a keras.applications backbone: colour in [0, 1] -> the named
+    layers' activations, with Keras's "caffe" preprocessing (RGB -> BGR, minus the ImageNet mean,
+    in 0..255), which VGG19 and ResNet-50 share."""
+    backbone.trainable = False
+    images = keras.Input((None, None, 3))
+    bgr = ops.flip(images * 255.0, axis=-1) - ops.convert_to_tensor([103.939, 116.779, 123.68])
+    extractor = keras.Model(backbone.input, [backbone.get_layer(layer).output for layer in layers])
+    return keras.Model(images, extractor(bgr), name=name)
+
+
 def vgg19_features(weights_path: str | None = None, layers: Sequence[str] = VGG_LAYERS) -> keras.Model:
     """A frozen VGG19 feature extractor: colour in [0, 1] -> list of layer activations.
 
@@ -75,12 +86,7 @@ def vgg19_features(weights_path: str | None = None, layers: Sequence[str] = VGG_
     vgg = keras.applications.VGG19(include_top=False, weights=None)
     if weights_path is not None:
         vgg.load_weights(weights_path)
-    vgg.trainable = False
-    images = keras.Input((None, None, 3))
-    # keras' "caffe" preprocessing: RGB -> BGR, minus the ImageNet mean, in 0..255.
-    bgr = ops.flip(images * 255.0, axis=-1) - ops.convert_to_tensor([103.939, 116.779, 123.68])
-    extractor = keras.Model(vgg.input, [vgg.get_layer(name).output for name in layers])
-    return keras.Model(images, extractor(bgr), name="vgg19_features")
+    return frozen_features(vgg, layers, "vgg19_features")
 
 
 # ResNet-50 stages for the "anime" perceptual term (the last block of stages 2, 3 and 4).
@@ -97,11 +103,7 @@ def resnet50_features(weights_path: str, layers: Sequence[str] = RESNET_LAYERS) 
     """
     resnet = keras.applications.ResNet50(include_top=False, weights=None)
     resnet.load_weights(weights_path)
-    resnet.trainable = False
-    images = keras.Input((None, None, 3))
-    bgr = ops.flip(images * 255.0, axis=-1) - ops.convert_to_tensor([103.939, 116.779, 123.68])
-    extractor = keras.Model(resnet.input, [resnet.get_layer(name).output for name in layers])
-    return keras.Model(images, extractor(bgr), name="resnet50_features")
+    return frozen_features(resnet, layers, "resnet50_features")
 
 
 def cycle_loss(line, colour, cycled_line, cycled_colour):

@@ -85,8 +85,4 @@ class MemoTask(CTNTask):
 
     def sample_rows(self, batch: dict, outputs: dict, count: int = 2) -> list[np.ndarray]:
         """line | output | truth, for the first examples of a batch (no keyframes to show)."""
-        from lineart_color.training.summaries import image_row
-
-        inputs, _, truth = self.split(batch)
-        return [image_row([np.asarray(inputs["line"][i]), np.asarray(outputs["color"][i]), np.asarray(truth[i])])
-                for i in range(min(count, int(truth.shape[0])))]
+        return self.frame_rows(batch, outputs, count)

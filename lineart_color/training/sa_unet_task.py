@@ -26,8 +26,9 @@ DISCRIMINATOR_ATTENTION_AFTER = 1  # the discriminator's 1/4-size block
 
 def grey_drawing(line, colour):
     """A grey drawing from line art and its colour: the colour's luminance, darkened by the lines."""
-    luminance = tf.reduce_sum(colour * tf.constant([0.299, 0.587, 0.114]), axis=-1, keepdims=True)
-    return tf.minimum(luminance, line)
+    from lineart_color.data.pipeline import to_grey
+
+    return tf.minimum(to_grey(colour), line)
 
 
 class SAUNetTask(CTNTask):
@@ -43,16 +44,14 @@ class SAUNetTask(CTNTask):
 
     def dataset(self, global_batch: int, start_index: int, context: tf.distribute.InputContext):
         """The triplet batches of each size stage in turn, from element `start_index` on."""
-        from lineart_color.data.pipeline import TripletConfig, triplet_dataset
+        from lineart_color.data.pipeline import triplet_dataset
 
         data, dataset, stage_start = self.config.data, None, 0
         for height, width, until_step in data.size_stages():
             stage_end = until_step * global_batch  # the stage's elements are [stage_start, stage_end)
             if start_index < stage_end:
                 first = max(start_index, stage_start)
-                triplets = TripletConfig(height=height, width=width, min_spacing=data.min_spacing,
-                                         max_spacing=data.max_spacing, max_zoom=data.max_zoom, seed=data.seed)
-                stage = triplet_dataset(data.source, global_batch, triplets, first, context)
+                stage = triplet_dataset(data.source, global_batch, self.triplets(height, width), first, context)
                 stage = stage.take((stage_end - first) // global_batch)
                 dataset = stage if dataset is None else dataset.concatenate(stage)
             stage_start = stage_end
@@ -75,8 +74,4 @@ class SAUNetTask(CTNTask):
 
     def sample_rows(self, batch: dict, outputs: dict, count: int = 2) -> list[np.ndarray]:
         """line | output | truth, for the first examples of a batch (no keyframes to show)."""
-        from lineart_color.training.summaries import image_row
-
-        inputs, _, truth = self.split(batch)
-        return [image_row([np.asarray(inputs["line"][i]), np.asarray(outputs["color"][i]), np.asarray(truth[i])])
-                for i in range(min(count, int(truth.shape[0])))]
+        return self.frame_rows(batch, outputs, count)

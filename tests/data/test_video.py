@@ -243,7 +243,8 @@ def test_cli_meaningless_threshold_and_oversized_frames_are_refused(video, tmp_p
 def test_learned_lines_come_from_the_line_model(video, tmp_path, capsys):
     import keras
 
-    from lineart_color.models.cyclegan import CycleGAN, line_extractor
+    from lineart_color.commands.data import line_extractor
+    from lineart_color.models.cyclegan import CycleGAN
 
     keras.utils.set_random_seed(7)
     network = CycleGAN(paint_widths=(8, 16), scan_widths=(8, 16)).ensure_built()

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from lineart_color.models.cyclegan import CycleGAN, line_extractor, translate
+from lineart_color.commands.data import line_extractor
+from lineart_color.models.cyclegan import CycleGAN, translate
 from lineart_color.models.discriminators import DomainDiscriminators
 from lineart_color.training.losses import cycle_loss
 
