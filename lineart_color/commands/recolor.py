@@ -1,6 +1,6 @@
 """`lineart-color recolor OUT --swap OLD=NEW ...`: swap paints in frames `colorize --layers` wrote, no model run.
 
-    lineart-color recolor coloured/shot_0003 --swap 2=1e2a5a --swap f7e728=c0a020
+    lineart-color recolor layered/shot_0003 --swap 1=1e2a5a --swap fcea2b=c0a020
 
 OUT is the output of `colorize --layers` with --flat or --snap (or a folder of such shots):
 its palette.json and index/ say which pixels hold which paint. OLD is a paint's index or its
