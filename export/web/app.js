@@ -1,12 +1,14 @@
 // The page: file pickers and drop zones in, coloured frame and PNG download out.
 // `tf` is the global from vendor/tfjs/tf.min.js. Query parameters: ?model=URL (a folder
 // written by `lineart-color export`, default model/) and ?backend=wasm|webgl|cpu (default wasm).
-// In the Electron app, window.lineartColor (preload.js) adds the whole-shot panel.
+// The whole-shot panel colours a picked or dropped shot folder into a ZIP (fflate, the global
+// from vendor/fflate/index.js); in the Electron app, window.lineartColor (preload.js) also
+// lets it save into a folder.
 
-/* global tf */
+/* global tf, fflate */
 
 import { checkBundle, colorize, colourToRgba, takesKeyframes } from './colorize.js';
-import { colourShot } from './shot.js';
+import { colourShot, shotFromFiles } from './shot.js';
 
 const params = new URLSearchParams(window.location.search);
 const MODEL_URL = new URL(params.get('model') || 'model/', window.location.href);
@@ -14,7 +16,11 @@ const BACKEND = params.get('backend') || 'wasm';
 const KEY_SLOTS = [['slot-key0-color', 'slot-key0-line'], ['slot-key1-color', 'slot-key1-line']];
 
 const $ = (selector) => document.querySelector(selector);
-const state = { model: null, manifest: null, frames: {}, names: {}, shot: null, busy: false };
+const state = {
+  model: null, manifest: null, frames: {}, names: {}, busy: false, cancel: null,
+  shot: null, // {name, frames, keyframes, readFrame(kind, name) -> frame}, from files or from Electron
+  shotFiles: { folder: [], line: [], color: [] }, // picked or dropped [{path, file}], by where they came in
+};
 
 /** Status line and progress bar; a fraction of null shows an indeterminate bar. */
 function setStatus(text, stage, fraction = null) {
@@ -104,7 +110,8 @@ function updateButtons() {
   const ready = state.model && !state.busy;
   const keysReady = keyframes().length || (state.manifest && !takesKeyframes(state.manifest));
   $('#run').disabled = !(ready && state.frames['slot-line'] && keysReady);
-  $('#run-shot').disabled = !(ready && state.shot);
+  $('#run-shot').disabled = !(ready && state.shot?.files);
+  $('#run-shot-folder').disabled = !(ready && state.shot?.bridge);
 }
 
 async function takeFile(slot, file) {
@@ -184,38 +191,157 @@ async function colourOnce() {
   setStatus(`Coloured in ${result.seconds.toFixed(2)} s (${tf.getBackend()}).`, 'done', 1);
 }
 
-/** Electron only: the whole-shot panel, through the preload bridge. */
-function wireShotPanel(bridge) {
-  $('#shot-panel').hidden = false;
+/** Files of a dropped folder, recursively, with their paths inside it ('SHOT/line/0000.png'). */
+async function droppedFiles(entry) {
+  if (entry.isFile) {
+    const file = await new Promise((resolve, reject) => { entry.file(resolve, reject); });
+    return [{ path: entry.fullPath.replace(/^\//, ''), file }];
+  }
+  const reader = entry.createReader();
+  const children = [];
+  for (;;) { // readEntries answers in batches until an empty one
+    const batch = await new Promise((resolve, reject) => { reader.readEntries(resolve, reject); });
+    if (!batch.length) {
+      break;
+    }
+    children.push(...batch);
+  }
+  return (await Promise.all(children.map(droppedFiles))).flat();
+}
+
+/** Rebuild the shot from the files given so far; a folder replaces per-kind picks and back. */
+function takeShotFiles(source, entries) {
+  if (source === 'folder') {
+    state.shotFiles = { folder: entries, line: [], color: [] };
+  } else {
+    state.shotFiles = { ...state.shotFiles, folder: [], [source]: entries };
+  }
+  $('#download-zip').hidden = true;
+  const picked = state.shotFiles.folder.length ? state.shotFiles.folder
+    : [...state.shotFiles.line, ...state.shotFiles.color];
+  state.shot = null;
+  try {
+    const shot = shotFromFiles(picked);
+    const readFrame = (kind, name) => {
+      const file = shot.files.get(`${kind}/${name}`);
+      return decodeImage(file, `${kind}/${file.name}`);
+    };
+    state.shot = { ...shot, readFrame };
+    $('#shot-info').textContent = `${shot.name}: ${shot.frames.length} frames, `
+      + `keyframes ${shot.keyframes.join(', ') || 'none'}`;
+  } catch (error) {
+    $('#shot-info').textContent = state.shotFiles.line.length || state.shotFiles.folder.length ? error.message : '';
+  }
+  updateButtons();
+}
+
+/** A shot box: its input picks files (or a folder), and files or a folder may be dropped on it. */
+function wireShotSlot(slot, source) {
+  const input = slot.querySelector('input');
+  const asEntries = (files) => [...files].map((file) => (
+    { path: source === 'folder' ? file.webkitRelativePath : `${source}/${file.name}`, file }));
+  input.addEventListener('change', () => takeShotFiles(source, asEntries(input.files)));
+  for (const type of ['dragenter', 'dragover']) {
+    slot.addEventListener(type, (event) => {
+      event.preventDefault();
+      slot.classList.add('dragging');
+    });
+  }
+  slot.addEventListener('dragleave', () => slot.classList.remove('dragging'));
+  slot.addEventListener('drop', async (event) => {
+    event.preventDefault();
+    slot.classList.remove('dragging');
+    if (source !== 'folder') {
+      takeShotFiles(source, asEntries(event.dataTransfer.files));
+      return;
+    }
+    const roots = [...event.dataTransfer.items].map((item) => item.webkitGetAsEntry()).filter(Boolean);
+    takeShotFiles(source, (await Promise.all(roots.map(droppedFiles))).flat());
+  });
+}
+
+/** Colour state.shot frame by frame into `save`, showing each frame, with progress and cancel. */
+async function colourWholeShot(save) {
+  state.cancel = new AbortController();
+  $('#cancel-shot').hidden = false;
+  const started = performance.now();
+  const onProgress = (done, total, name) => setStatus(
+    `Coloured ${done} of ${total} frames (last: ${name}).`, 'running', done / total);
+  const show = async (name, bytes) => {
+    await save(name, bytes);
+    $('#result').dataset.frame = name;
+  };
+  const encodeAndShow = async (frame) => {
+    showFrame($('#result'), frame);
+    return encodePng(frame);
+  };
+  try {
+    await colourShot(tf, state.model, state.manifest, state.shot, {
+      readFrame: state.shot.readFrame, encodePng: encodeAndShow, save: show, onProgress, signal: state.cancel.signal,
+    });
+  } finally {
+    $('#cancel-shot').hidden = true;
+  }
+  return (performance.now() - started) / 1000 / state.shot.frames.length;
+}
+
+/** The page's whole-shot run: every frame into a ZIP of OUT/ (<frame>.png), offered once complete. */
+async function colourShotToZip() {
+  const entries = {};
+  let perFrame;
+  try {
+    perFrame = await colourWholeShot(async (name, bytes) => { entries[`${name}.png`] = bytes; });
+  } catch (error) {
+    if (state.cancel.signal.aborted) { // nothing half-written is offered
+      setStatus(`Cancelled after ${Object.keys(entries).length} of ${state.shot.frames.length} frames; no ZIP.`,
+        'cancelled', 0);
+      return;
+    }
+    throw error;
+  }
+  const zip = fflate.zipSync(entries, { level: 0 }); // PNGs are compressed already
+  const link = $('#download-zip');
+  URL.revokeObjectURL(link.href);
+  link.href = URL.createObjectURL(new Blob([zip], { type: 'application/zip' }));
+  link.download = `${state.shot.name}_color.zip`;
+  link.hidden = false;
+  setStatus(`Coloured ${state.shot.frames.length} frames (${perFrame.toFixed(2)} s per frame); `
+    + `the ZIP holds ${state.shot.name}'s OUT/ folder.`, 'done', 1);
+}
+
+/** Electron only: open a shot folder through the preload bridge and save into a folder. */
+function wireElectronShot(bridge) {
+  $('#electron-shot').hidden = false;
   $('#open-shot').addEventListener('click', async () => {
     const shot = await bridge.openShot();
     if (shot) {
-      state.shot = shot;
+      const readFrame = async (kind, name) => decodeImage(new Blob([await bridge.readFrame(kind, name)]),
+        `${kind}/${name}`);
+      state.shot = { ...shot, readFrame, bridge: true };
       $('#shot-info').textContent = `${shot.name}: ${shot.frames.length} frames, keyframes ${shot.keyframes.join(', ')}`;
     }
     updateButtons();
   });
-  $('#run-shot').addEventListener('click', async () => {
+  $('#run-shot-folder').addEventListener('click', async () => {
     const folder = await bridge.chooseOutputFolder();
     if (!folder) {
       return;
     }
     await busy('Colouring the shot', async () => {
-      const readFrame = async (kind, name) => decodeImage(new Blob([await bridge.readFrame(kind, name)]),
-        `${kind}/${name}`);
-      const onProgress = (done, total, name) => setStatus(
-        `Coloured ${done} of ${total} frames (last: ${name}).`, 'running', done / total);
-      const seconds = await colourShot(tf, state.model, state.manifest, state.shot,
-        { readFrame, encodePng, save: bridge.saveFrame, onProgress });
-      const mean = seconds.reduce((a, b) => a + b, 0) / seconds.length;
-      setStatus(`Saved ${seconds.length} frames to ${folder} (${mean.toFixed(2)} s per frame).`, 'done', 1);
+      const perFrame = await colourWholeShot(bridge.saveFrame);
+      setStatus(`Saved ${state.shot.frames.length} frames to ${folder} (${perFrame.toFixed(2)} s per frame).`,
+        'done', 1);
     });
   });
 }
 
-document.querySelectorAll('.slot').forEach(wireSlot);
+document.querySelectorAll('#inputs > .row > .slot').forEach(wireSlot);
+[['#shot-folder', 'folder'], ['#shot-lines', 'line'], ['#shot-keys', 'color']].forEach(
+  ([selector, source]) => wireShotSlot($(selector), source));
 $('#run').addEventListener('click', () => busy('Colouring', colourOnce));
+$('#run-shot').addEventListener('click', () => busy('Colouring the shot', colourShotToZip));
+$('#cancel-shot').addEventListener('click', () => state.cancel?.abort());
 if (window.lineartColor) {
-  wireShotPanel(window.lineartColor);
+  wireElectronShot(window.lineartColor);
 }
 loadModel().then(updateButtons, (error) => setStatus(`Could not load the model: ${error.message}`, 'error', 0));

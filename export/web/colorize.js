@@ -8,6 +8,7 @@
 
 export const SIZE_MULTIPLE = 8;
 const WHITE = 255;
+const LINE_GREY = 0.9; // line pixels, as lineart_color.studio.line_pixels counts them
 
 /** Opaque RGB bytes of one pixel: transparency composited onto white paper. */
 function onPaper(data, offset) {
@@ -124,6 +125,29 @@ export function modelInputs(tf, manifest, line, keyframes) {
   }));
 }
 
+/** Frame -> opaque RGBA bytes as lineart_color reads it (transparency onto white): a keyframe passed through. */
+export function paperRgba(frame) {
+  const pixels = frame.width * frame.height;
+  const rgba = new Uint8ClampedArray(pixels * 4).fill(WHITE);
+  for (let i = 0; i < pixels; i += 1) {
+    rgba.set(onPaper(frame.data, 4 * i), 4 * i);
+  }
+  return rgba;
+}
+
+/** Lay the line art's own line pixels (grey below LINE_GREY) over coloured RGBA bytes, in place, as
+ * `colorize --keep-lines` (studio.with_original_lines) does. */
+export function withOriginalLines(rgba, line) {
+  const pixels = line.width * line.height;
+  for (let i = 0; i < pixels; i += 1) {
+    const grey = luma(onPaper(line.data, 4 * i));
+    if (grey / WHITE < LINE_GREY) {
+      rgba.fill(grey, 4 * i, 4 * i + 3);
+    }
+  }
+  return rgba;
+}
+
 /** [H, W, 3] colour in [0, 1] -> opaque RGBA bytes, rounded as lineart_color writes PNGs. */
 export function colourToRgba(tf, colour) {
   const bytes = tf.tidy(() => tf.floor(colour.clipByValue(0, 1).mul(WHITE).add(0.5)));
@@ -172,10 +196,14 @@ export function naturalCompare(a, b) {
   return left.length - right.length;
 }
 
-/** The keyframes for `target`: the nearest at or before it and the nearest at or after it. */
-export function nearestKeyframes(keyNames, target) {
+/** The keyframes for `target` (a name in `frames`): the nearest at or before it and the nearest at or
+ * after it, the nearer in time first (the earlier on a tie), as Python's keyframes_nearest_first orders
+ * them for the network. */
+export function nearestKeyframes(frames, keyNames, target) {
   const sorted = [...keyNames].sort(naturalCompare);
   const before = sorted.filter((name) => naturalCompare(name, target) <= 0).pop();
   const after = sorted.find((name) => naturalCompare(name, target) >= 0);
-  return [...new Set([before, after].filter((name) => name !== undefined))];
+  const keys = [...new Set([before, after].filter((name) => name !== undefined))];
+  const distance = (name) => Math.abs(frames.indexOf(name) - frames.indexOf(target));
+  return keys.sort((a, b) => distance(a) - distance(b)); // stable: the earlier stays first on a tie
 }

@@ -1,9 +1,58 @@
 // Colour every frame of a shot folder (SHOT/line/*, SHOT/color/* keyframes), as
-// `lineart-color colorize` does: each frame from its nearest keyframes before and after.
-// The Electron app drives it through its preload bridge; reading, encoding and saving are
-// passed in, so the same code runs under a test in Chromium or Node.
+// `lineart-color colorize` does: keyframes pass through as painted, every other frame is
+// coloured from its nearest keyframes before and after, and its line pixels are the line
+// art's own (--keep-lines). Reading, encoding and saving are passed in, so the same code
+// serves the page (picked or dropped files, a ZIP), the Electron app (a folder) and tests.
 
-import { colorize, colourToRgba, nearestKeyframes, takesKeyframes } from './colorize.js';
+import {
+  colorize, colourToRgba, naturalCompare, nearestKeyframes, paperRgba, takesKeyframes, withOriginalLines,
+} from './colorize.js';
+
+const KINDS = ['line', 'color']; // SHOT/truth and anything else in the folder are not read
+const IMAGE_FILE = /\.(png|jpe?g)$/i;
+
+/** 'shot_0003/line/0000.png' -> {shot: 'shot_0003', kind: 'line', name: '0000'}; null for a file
+ * the shot does not use (another folder, a hidden file, not an image). */
+function shotPath(path) {
+  const parts = path.split('/').filter(Boolean);
+  const [file, kind] = [parts.pop(), parts.pop()];
+  if (!KINDS.includes(kind) || file.startsWith('.') || !IMAGE_FILE.test(file)) {
+    return null;
+  }
+  return { shot: parts.pop() ?? '', kind, name: file.replace(/\.[^.]*$/, '') };
+}
+
+/**
+ * Picked or dropped files [{path, file}] -> one shot {name, frames, keyframes, files}. A path is
+ * relative: 'SHOT/line/0000.png' for a picked or dropped folder, 'line/0000.png' for files picked
+ * per kind. `files` maps 'kind/name' to the file. Throws a one-line error naming the file.
+ */
+export function shotFromFiles(entries) {
+  const placed = entries.map((entry) => ({ ...entry, place: shotPath(entry.path) })).filter((entry) => entry.place);
+  const shots = [...new Set(placed.map(({ place }) => place.shot))];
+  if (shots.length > 1) {
+    throw new Error(`files from several shots (${shots.join(', ')}): choose one shot folder`);
+  }
+  const files = new Map();
+  for (const { path, file, place } of placed) {
+    const key = `${place.kind}/${place.name}`;
+    if (files.has(key)) {
+      throw new Error(`${path}: a second file for frame ${place.name} in ${place.kind}/`);
+    }
+    files.set(key, file);
+  }
+  const named = (kind) => [...files.keys()].filter((key) => key.startsWith(`${kind}/`))
+    .map((key) => key.slice(kind.length + 1)).sort(naturalCompare);
+  const [frames, keyframes] = [named('line'), named('color')];
+  if (!frames.length) {
+    throw new Error('no line art: a shot folder holds line/ (every frame) and color/ (the keyframes), PNG or JPEG');
+  }
+  const orphan = keyframes.find((name) => !files.has(`line/${name}`));
+  if (orphan !== undefined) {
+    throw new Error(`color/${files.get(`color/${orphan}`).name}: a keyframe with no line art (expected line/${orphan}.png)`);
+  }
+  return { name: shots[0] || 'shot', frames, keyframes, files };
+}
 
 /** A reader that decodes each (kind, name) once: keyframes serve many frames. */
 function cachedReader(readFrame) {
@@ -17,28 +66,45 @@ function cachedReader(readFrame) {
   };
 }
 
+/** One frame's RGBA bytes and the seconds the network took (0 for a keyframe passed through).
+ * `readKey` caches: a keyframe serves many frames, other frames are read once. */
+async function shotFrame(tf, model, manifest, shot, name, { readFrame, readKey, keepLines }) {
+  if (shot.keyframes.includes(name)) {
+    const painted = await readKey('color', name);
+    return { frame: { data: paperRgba(painted), width: painted.width, height: painted.height }, seconds: 0 };
+  }
+  const line = await readFrame('line', name);
+  const keys = takesKeyframes(manifest) ? nearestKeyframes(shot.frames, shot.keyframes, name) : [];
+  const keyframes = await Promise.all(keys.map(async (key) => (
+    { color: await readKey('color', key), line: await readKey('line', key) })));
+  const result = await colorize(tf, model, manifest, line, keyframes);
+  const data = colourToRgba(tf, result.colour);
+  result.colour.dispose();
+  return {
+    frame: { data: keepLines ? withOriginalLines(data, line) : data, width: line.width, height: line.height },
+    seconds: result.seconds,
+  };
+}
+
 /**
  * shot: {frames: [names], keyframes: [names]}; io: {readFrame(kind, name) -> frame,
- * encodePng(frame) -> bytes, save(name, bytes), onProgress(done, total, name)}.
- * Returns the seconds spent in the network per frame.
+ * encodePng(frame) -> bytes, save(name, bytes), onProgress(done, total, name), signal (an
+ * AbortSignal: cancel between frames), keepLines (default true)}.
+ * Returns the seconds spent in the network per coloured frame.
  */
 export async function colourShot(tf, model, manifest, shot, io) {
-  const withKeys = takesKeyframes(manifest);
-  if (withKeys && !shot.keyframes.length) {
+  if (takesKeyframes(manifest) && !shot.keyframes.length) {
     throw new Error('the shot has no painted keyframe in its color/ folder');
   }
-  const readKey = cachedReader(io.readFrame);
+  const readers = { readFrame: io.readFrame, readKey: cachedReader(io.readFrame), keepLines: io.keepLines ?? true };
   const seconds = [];
   for (const [index, name] of shot.frames.entries()) {
-    const keys = withKeys ? nearestKeyframes(shot.keyframes, name) : [];
-    const keyframes = await Promise.all(keys.map(async (key) => (
-      { color: await readKey('color', key), line: await readKey('line', key) })));
-    const line = await io.readFrame('line', name);
-    const result = await colorize(tf, model, manifest, line, keyframes);
-    const data = colourToRgba(tf, result.colour);
-    result.colour.dispose();
-    await io.save(name, await io.encodePng({ data, width: result.width, height: result.height }));
-    seconds.push(result.seconds);
+    io.signal?.throwIfAborted();
+    const { frame, seconds: spent } = await shotFrame(tf, model, manifest, shot, name, readers);
+    await io.save(name, await io.encodePng(frame));
+    if (spent) {
+      seconds.push(spent);
+    }
     io.onProgress?.(index + 1, shot.frames.length, name);
   }
   return seconds;

@@ -4,13 +4,18 @@
 //        [--screenshot PNG] [--repeat N]
 //       picks the first files with the file inputs, drops the second keyframe's files on their
 //       boxes, clicks "Colour it" (N times, default 1) and saves the offered PNG download to OUT.png
+//   node tests/export/page_driver.mjs zip URL OUT.zip SHOT_DIR [--pick folder|files] [--cancel-after N]
+//       gives the whole-shot panel SHOT_DIR (folder: the folder picker; files: line/ through the
+//       line-art picker, color/ dropped on the keyframes box), clicks "Colour every frame" and
+//       saves the offered ZIP to OUT.zip; with --cancel-after N it clicks Cancel once N frames are
+//       done and reports whether a ZIP was offered instead
 //   node tests/export/page_driver.mjs shot URL OUT_DIR SHOT_URL NAME...
 //       stands in for Electron's preload bridge (frames fetched from SHOT_URL, saves kept in the
 //       page), colours the whole shot and writes each saved PNG to OUT_DIR
 //
 // Prints one JSON line: {seconds (one per run), backend, status}. Exit 1 with the page's status on failure.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,14 +38,14 @@ async function waitForStatus(page, states) {
   }
 }
 
-/** Drop a real file on an element, as a drag from the desktop does. */
-async function dropFile(page, selector, file) {
-  const bytes = [...readFileSync(file)];
-  const transfer = await page.evaluateHandle(([name, data]) => {
+/** Drop real files on an element, as a drag from the desktop does. */
+async function dropFile(page, selector, ...files) {
+  const named = files.map((file) => [path.basename(file), [...readFileSync(file)]]);
+  const transfer = await page.evaluateHandle((all) => {
     const dt = new DataTransfer();
-    dt.items.add(new File([new Uint8Array(data)], name, { type: 'image/png' }));
+    all.forEach(([name, data]) => dt.items.add(new File([new Uint8Array(data)], name, { type: 'image/png' })));
     return dt;
-  }, [path.basename(file), bytes]);
+  }, named);
   await page.dispatchEvent(selector, 'dragenter', { dataTransfer: transfer });
   await page.dispatchEvent(selector, 'drop', { dataTransfer: transfer });
 }
@@ -76,6 +81,40 @@ async function single(page, url, out, files, { screenshot, repeat }) {
   return seconds;
 }
 
+const filesIn = (folder) => readdirSync(folder).sort().map((name) => path.join(folder, name));
+
+/** The whole-shot panel: pick or drop SHOT_DIR, colour it, save the ZIP (or cancel part-way). */
+async function shotZip(page, url, out, [shotDir], { pick, cancelAfter }) {
+  await page.goto(url);
+  await waitForStatus(page, ['ready', 'error']);
+  if (pick === 'folder') {
+    await page.setInputFiles('#shot-folder input', shotDir);
+  } else {
+    await page.setInputFiles('#shot-lines input', filesIn(path.join(shotDir, 'line')));
+    await dropFile(page, '#shot-keys', ...filesIn(path.join(shotDir, 'color')));
+  }
+  await page.waitForFunction(() => !document.querySelector('#run-shot').disabled, null, { timeout: 30_000 });
+  if (cancelAfter !== null) { // click Cancel from inside the page the moment N frames are done
+    await page.evaluate((n) => {
+      const status = document.querySelector('#status');
+      new MutationObserver(() => {
+        if (Number((status.textContent.match(/^Coloured (\d+) of/) || [0, 0])[1]) >= n) {
+          document.querySelector('#cancel-shot').click();
+        }
+      }).observe(status, { childList: true, characterData: true, subtree: true });
+    }, Number(cancelAfter));
+  }
+  await page.click('#run-shot');
+  if (cancelAfter !== null) {
+    await waitForStatus(page, ['cancelled', 'done', 'error']);
+    return { zipOffered: await page.isVisible('#download-zip') };
+  }
+  await waitForStatus(page, ['done', 'error']);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-zip')]);
+  await download.saveAs(out);
+  return { zipName: download.suggestedFilename() };
+}
+
 /** What Electron's preload.js exposes, backed by fetch and an in-page store. */
 function fakeBridge({ shotUrl, names, keyframes }) {
   window.savedFrames = {};
@@ -93,8 +132,8 @@ async function shot(page, url, outDir, [shotUrl, ...names]) {
   await page.goto(url);
   await waitForStatus(page, ['ready', 'error']);
   await page.click('#open-shot');
-  await page.waitForFunction(() => !document.querySelector('#run-shot').disabled, null, { timeout: 30_000 });
-  await page.click('#run-shot');
+  await page.waitForFunction(() => !document.querySelector('#run-shot-folder').disabled, null, { timeout: 30_000 });
+  await page.click('#run-shot-folder');
   await waitForStatus(page, ['done', 'error']);
   const saved = await page.evaluate(() => window.savedFrames);
   for (const [name, bytes] of Object.entries(saved)) {
@@ -109,16 +148,21 @@ async function main() {
     const at = rest.indexOf(name);
     return at >= 0 ? rest.splice(at, 2)[1] : fallback;
   };
-  const options = { screenshot: option('--screenshot', null), repeat: Number(option('--repeat', 1)) };
+  const options = {
+    screenshot: option('--screenshot', null), repeat: Number(option('--repeat', 1)),
+    pick: option('--pick', 'folder'), cancelAfter: option('--cancel-after', null),
+  };
   const profile = mkdtempSync(path.join(os.tmpdir(), 'chromium-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, acceptDownloads: true,
   });
   try {
     const page = await context.newPage();
-    const seconds = mode === 'shot' ? await shot(page, url, out, rest) : await single(page, url, out, rest, options);
+    const modes = { single, shot, zip: shotZip };
+    const result = await modes[mode](page, url, out, rest, options);
     const backend = await page.evaluate(() => window.tf.getBackend());
-    console.log(JSON.stringify({ seconds, backend, status: await page.textContent('#status') }));
+    const report = mode === 'zip' ? result : { seconds: result };
+    console.log(JSON.stringify({ ...report, backend, status: await page.textContent('#status') }));
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });

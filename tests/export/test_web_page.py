@@ -1,15 +1,19 @@
 """The web page in headless Debian Chromium (playwright-core), served by `lineart-color serve`."""
 
 import contextlib
+import io
 import json
+import shutil
 import threading
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from export_helpers import copy_bundle, network_inputs, python_colour, run_node
+from export_helpers import HEIGHT, WIDTH, copy_bundle, network_inputs, python_colour, run_node, write_shot
+from lineart_color.cli import main
 from lineart_color.data.images import to_uint8
 from lineart_color.commands.serve import make_server
 
@@ -47,21 +51,69 @@ def test_page_colours_uploaded_and_dropped_files_like_python(fixed_bundle, netwo
     assert difference.max() <= 1  # a rounding step of 8-bit output at most
 
 
+@pytest.fixture(scope="module")
+def long_shot(networks, tmp_path_factory):
+    """A 4-frame shot (keyframes 0 and 3, so frame 2's nearer keyframe is the later one) and what
+    Python's `colorize` writes for it with the same network."""
+    folder = tmp_path_factory.mktemp("long_shot") / "walk"
+    write_shot(folder, HEIGHT, WIDTH, frames=4)
+    python_out = folder.parent / "python_out"
+    assert main(["colorize", str(folder), "--out", str(python_out), "--method", "ctn",
+                 "--model", str(networks["ctn_run"])]) == 0
+    return folder, python_out
+
+
+def _assert_like_colorize(frames: dict[str, np.ndarray], python_out):
+    """Every frame of the shot, within one 8-bit level of `colorize`; keyframes and line pixels exact."""
+    assert sorted(frames) == sorted(p.name for p in python_out.iterdir())
+    for name, frame in frames.items():
+        expected = _png(python_out / name)
+        assert frame.shape == expected.shape
+        assert np.abs(frame - expected).max() <= 1, name
+    for name in ("0000.png", "0003.png"):  # keyframes pass through as painted
+        assert np.array_equal(frames[name], _png(python_out / name)), name
+    line = np.asarray(Image.open(python_out.parent / "walk" / "line" / "0002.png").convert("L"))
+    lines = line < 0.9 * 255
+    assert lines.any() and np.array_equal(frames["0002.png"][lines], np.repeat(line[lines, None], 3, 1))
+
+
+def _zip_frames(zip_file) -> dict[str, np.ndarray]:
+    with zipfile.ZipFile(zip_file) as archive:
+        assert archive.testzip() is None  # every CRC checks
+        return {name: np.asarray(Image.open(io.BytesIO(archive.read(name))).convert("RGB")).astype(int)
+                for name in archive.namelist()}
+
+
 @pytest.mark.slow
-def test_page_colours_a_whole_shot_through_the_electron_bridge(fixed_bundle, networks, shot, tmp_path):
-    """Electron's shot-folder mode, with a stand-in for its preload bridge."""
+@pytest.mark.parametrize("pick", ["folder", "files"])
+def test_page_colours_a_whole_shot_into_a_zip_like_colorize(fixed_bundle, long_shot, pick, tmp_path):
+    """The whole-shot panel: a picked shot folder, or line art picked and keyframes dropped."""
+    folder, python_out = long_shot
+    out = tmp_path / "download.zip"
+    with serving(fixed_bundle) as url:
+        report = json.loads(run_node(DRIVER, "zip", url, out, folder, "--pick", pick))
+    named = {"folder": "walk_color.zip", "files": "shot_color.zip"}  # loose files carry no folder name
+    assert report["zipName"] == named[pick] and report["status"].startswith("Coloured 4 frames")
+    _assert_like_colorize(_zip_frames(out), python_out)
+
+
+@pytest.mark.slow
+def test_cancelling_a_whole_shot_offers_no_zip(fixed_bundle, long_shot, tmp_path):
+    folder, _ = long_shot
+    with serving(fixed_bundle) as url:
+        report = json.loads(run_node(DRIVER, "zip", url, tmp_path / "none.zip", folder, "--cancel-after", "1"))
+    assert report["zipOffered"] is False and report["status"].startswith("Cancelled after")
+    assert not (tmp_path / "none.zip").exists()
+
+
+@pytest.mark.slow
+def test_page_colours_a_whole_shot_through_the_electron_bridge(fixed_bundle, long_shot, tmp_path):
+    """Electron's shot-folder mode, with a stand-in for its preload bridge, saves what `colorize` writes."""
+    folder, python_out = long_shot
     served = copy_bundle(fixed_bundle, tmp_path / "served")
-    for name, file in shot.items():
-        target = served / "shot" / file.parent.name / file.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(file.read_bytes())
+    shutil.copytree(folder, served / "shot")
     out = tmp_path / "saved"
     out.mkdir()
     with serving(served) as url:
-        run_node(DRIVER, "shot", url, out, f"{url}model/shot/", "0000", "0001", "0002")
-    assert sorted(p.name for p in out.iterdir()) == ["0000.png", "0001.png", "0002.png"]
-    nearest = {"0000": ["0"], "0001": ["0", "2"], "0002": ["2"]}  # nearest keyframes before and after
-    for name, key_frames in nearest.items():
-        keys = [(shot[f"color{k}"], shot[f"line{k}"]) for k in key_frames]
-        expected = _expected_png(networks, shot[f"line{name[-1]}"], keys)
-        assert np.abs(_png(out / f"{name}.png") - expected).max() <= 1
+        run_node(DRIVER, "shot", url, out, f"{url}model/shot/", "0000", "0001", "0002", "0003")
+    _assert_like_colorize({p.name: _png(p) for p in out.iterdir()}, python_out)
