@@ -43,6 +43,7 @@ bench: $(STAMP) $(NPM_STAMP) $(CHROMIUM)
 	$(PY) benchmarks/bench_data.py
 	$(PY) benchmarks/bench_ctn.py
 	$(PY) benchmarks/bench_export.py
+	$(PY) benchmarks/bench_browser.py
 	$(PY) benchmarks/bench_colorize.py --methods flow
 
 clean:

@@ -1,6 +1,8 @@
 // The page: file pickers and drop zones in, coloured frame and PNG download out.
 // `tf` is the global from vendor/tfjs/tf.min.js. Query parameters: ?model=URL (a folder
-// written by `lineart-color export`, default model/) and ?backend=wasm|webgl|cpu (default wasm).
+// written by `lineart-color export`, default model/), ?backend=wasm|webgl|cpu (default wasm) and
+// ?threads=N (wasm: N threads; 0 loads the single-threaded build; default all cores when the page
+// is cross-origin isolated, as `serve` makes it).
 // The whole-shot panel colours a picked or dropped shot folder into a ZIP (fflate, the global
 // from vendor/fflate/index.js); in the Electron app, window.lineartColor (preload.js) also
 // lets it save into a folder.
@@ -13,6 +15,7 @@ import { colourShot, shotFromFiles } from './shot.js';
 const params = new URLSearchParams(window.location.search);
 const MODEL_URL = new URL(params.get('model') || 'model/', window.location.href);
 const BACKEND = params.get('backend') || 'wasm';
+const THREADS = params.get('threads');
 const KEY_SLOTS = [['slot-key0-color', 'slot-key0-line'], ['slot-key1-color', 'slot-key1-line']];
 
 const $ = (selector) => document.querySelector(selector);
@@ -68,11 +71,22 @@ async function encodePng(frame) {
 async function startBackend() {
   if (BACKEND === 'wasm') {
     tf.wasm.setWasmPaths(new URL('vendor/tfjs-backend-wasm/', window.location.href).href);
+    if (THREADS === '0') {
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    } else if (THREADS) {
+      tf.wasm.setThreadsCount(Number(THREADS));
+    }
   }
   if (!(await tf.setBackend(BACKEND))) {
     await tf.setBackend('cpu');
   }
   await tf.ready();
+}
+
+/** 'wasm, 2 threads' or 'webgl': what the numbers on this page were measured with. */
+function backendName() {
+  const backend = tf.getBackend();
+  return backend === 'wasm' ? `wasm, ${tf.wasm.getThreadsCount()} thread(s)` : backend;
 }
 
 function describeModel(manifest, backend) {
@@ -96,7 +110,7 @@ async function loadModel() {
   state.model = await tf.loadGraphModel(new URL(state.manifest.tfjs.path, MODEL_URL).href, {
     onProgress: (fraction) => setStatus(`Loading the model… ${Math.round(fraction * 100)}%`, 'loading', fraction),
   });
-  $('#model-info').textContent = describeModel(state.manifest, tf.getBackend());
+  $('#model-info').textContent = describeModel(state.manifest, backendName());
   setStatus('Model ready. Choose the frames.', 'ready', 0);
 }
 

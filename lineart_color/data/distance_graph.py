@@ -1,11 +1,12 @@
 """Distance fields inside a TensorFlow graph, equal to data/distance.py's `distance_field`.
 
 Exported models compute the fields themselves, so a browser or TF Serving client only sends
-line art. The exact squared Euclidean distance transform is separable: a min-plus pass
-    out[y] = min_d cost[y + d] + d^2
-down the columns, then the same pass along the rows (cost 0 on line pixels). The field is
+line art. The exact squared Euclidean distance transform is separable: the distance to the nearest
+line pixel down each column (found by doubling steps), squared, then a min-plus pass
+    out[x] = min_d cost[x + d] + d^2
+along the rows. The field is
 clipped to 1 at `reach` of the shorter side, so offsets beyond that band cannot change the
-result: each pass loops over |d| <= band only, and anything farther counts as "beyond the
+result: each pass covers |d| <= band only, and anything farther counts as "beyond the
 band". That keeps memory at a few frames' worth and uses only ops that TF.js runs on every
 backend (slice, concat, add, minimum; a while loop when the size is unknown).
 """
@@ -46,6 +47,35 @@ def _min_plus_over_rows(cost, row_length, band, beyond):
     return best
 
 
+def _squared_distance_along_rows(is_line, row_length, band):
+    """Flat 1-D view of a [rows, row_length] line mask -> squared distance to the nearest line pixel in
+    the same column, or (band + 1)^2 beyond the band: what _min_plus_over_rows gives for a cost of 0
+    on lines, in log2(band) + 1 steps instead of band.
+
+    Unsquared, a 1-D distance is additive: every d <= band is a sum of distinct powers of two, so
+    relaxing by 1, 2, 4, ... reaches every offset. (The second pass's costs are squares, which
+    are not, so it keeps the band-long loop.) A distance found beyond the band stays band + 1.
+    """
+    far = tf.cast(band, tf.float32) + 1.0
+    length = tf.size(is_line)
+
+    def relax(distance, step):
+        margin = tf.fill([step * row_length], far)
+        padded = tf.concat([margin, distance, margin], axis=0)
+        nearer = tf.minimum(tf.slice(padded, [0], [length]), tf.slice(padded, [2 * step * row_length], [length]))
+        return tf.minimum(distance, nearer + tf.cast(step, tf.float32))
+
+    distance = tf.where(is_line, 0.0, far)
+    if isinstance(band, int):
+        step = 1
+        while step <= band:
+            distance, step = relax(distance, step), 2 * step
+    else:
+        _, distance = tf.while_loop(lambda step, _: step <= band,
+                                    lambda step, distance: (2 * step, relax(distance, step)), (tf.constant(1), distance))
+    return tf.square(distance)
+
+
 def _reach_in_pixels(line, reach: float):
     """(scale, band): reach * shorter side, and the largest whole offset within it.
 
@@ -72,8 +102,8 @@ def distance_field_graph(line, reach: float = DEFAULT_REACH, threshold: float = 
     scale, band = _reach_in_pixels(line, reach)
     beyond = tf.square(tf.cast(band, tf.float32) + 1.0)  # > scale^2: maps to 1 after the clip; offsets
     # beyond the band give distances > scale, which the clip maps to 1 as well
-    cost = tf.reshape(tf.where(grey < threshold, 0.0, beyond), [-1])
-    down = tf.reshape(_min_plus_over_rows(cost, width * frames, band, beyond), tf.shape(grey))
+    down = tf.reshape(_squared_distance_along_rows(tf.reshape(grey < threshold, [-1]), width * frames, band),
+                      tf.shape(grey))
     across = tf.reshape(tf.transpose(down, (1, 0, 2)), [-1])  # [W, H, N]: now columns are rows
     squared = tf.reshape(_min_plus_over_rows(across, height * frames, band, beyond), (width, height, frames))
     field = tf.minimum(tf.sqrt(tf.minimum(squared, beyond)) / scale, 1.0)

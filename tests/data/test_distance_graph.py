@@ -50,7 +50,10 @@ def test_matches_scipy_on_drawn_line_art(static):
 
 
 @pytest.mark.parametrize("static", [False, True])
-@pytest.mark.parametrize("height, width, density", [(40, 56, 0.002), (64, 48, 0.02), (24, 104, 0.2)])
+# Bands (a quarter of the shorter side, floored) of 10, 12 and 6 px, and of 8 = 2^3 (reach 8.5) and 7, where
+# the column pass's doubling steps (1, 2, 4, ...) just reach the band.
+@pytest.mark.parametrize("height, width, density", [(40, 56, 0.002), (64, 48, 0.02), (24, 104, 0.2),
+                                                    (34, 90, 0.004), (28, 70, 0.004)])
 def test_matches_scipy_on_random_line_art(height, width, density, static):
     rng = np.random.default_rng(height * width)
     lines = [np.where(rng.random((height, width)) < density, rng.random((height, width)) * 0.5, 1.0)

@@ -13,7 +13,10 @@
 //       stands in for Electron's preload bridge (frames fetched from SHOT_URL, saves kept in the
 //       page), colours the whole shot and writes each saved PNG to OUT_DIR
 //
-// Prints one JSON line: {seconds (one per run), backend, status}. Exit 1 with the page's status on failure.
+// URL may carry the page's query (?backend=webgl&threads=0). --gpu lets Chromium give WebGL
+// (SwiftShader, on the CPU, on a machine without a GPU); without it the GPU is off.
+// Prints one JSON line: {seconds (one per run), backend, threads, isolated, status}. Exit 1 with
+// the page's status on failure.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -25,8 +28,9 @@ import { fileURLToPath } from 'node:url';
 const exportRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../export');
 const { chromium } = createRequire(path.join(exportRoot, 'package.json'))('playwright-core');
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const GPU_ARGS = { off: ['--disable-gpu'], on: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'] };
 const TIMEOUT_MS = 240_000;
 
 async function waitForStatus(page, states) {
@@ -53,7 +57,7 @@ async function dropFile(page, selector, ...files) {
 /** Click "Colour it" and wait; returns the page's own timing of the network run. */
 async function colourOnce(page) {
   await page.waitForFunction(() => !document.querySelector('#run').disabled, null, { timeout: 30_000 });
-  await page.click('#run');
+  await page.click('#run', { timeout: TIMEOUT_MS }); // a software-GL page can stay busy a while
   await waitForStatus(page, ['done', 'error']);
   return Number(await page.$eval('#result', (node) => node.dataset.seconds));
 }
@@ -152,17 +156,22 @@ async function main() {
     screenshot: option('--screenshot', null), repeat: Number(option('--repeat', 1)),
     pick: option('--pick', 'folder'), cancelAfter: option('--cancel-after', null),
   };
+  const gpu = rest.includes('--gpu') ? rest.splice(rest.indexOf('--gpu'), 1) && 'on' : 'off';
   const profile = mkdtempSync(path.join(os.tmpdir(), 'chromium-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, acceptDownloads: true,
+    executablePath: '/usr/bin/chromium', headless: true, args: [...CHROMIUM_ARGS, ...GPU_ARGS[gpu]], acceptDownloads: true,
   });
   try {
     const page = await context.newPage();
     const modes = { single, shot, zip: shotZip };
     const result = await modes[mode](page, url, out, rest, options);
-    const backend = await page.evaluate(() => window.tf.getBackend());
+    const runtime = await page.evaluate(() => ({
+      backend: window.tf.getBackend(),
+      threads: window.tf.getBackend() === 'wasm' ? window.tf.wasm.getThreadsCount() : null,
+      isolated: window.crossOriginIsolated,
+    }));
     const report = mode === 'zip' ? result : { seconds: result };
-    console.log(JSON.stringify({ ...report, backend, status: await page.textContent('#status') }));
+    console.log(JSON.stringify({ ...report, ...runtime, status: await page.textContent('#status') }));
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });

@@ -46,3 +46,18 @@ def test_style_embedder_is_independent_of_size_and_reference_count():
     # The same reference twice averages to the same style; a larger frame still works.
     np.testing.assert_allclose(np.asarray(embedder(np.concatenate([image, image], axis=1))), one, atol=1e-5)
     assert embedder(np.zeros((2, 3, 64, 40, 4), np.float32)).shape == (2, 6)
+
+
+@pytest.mark.parametrize("dynamic", [False, True])
+def test_nearest_upsampling_repeats_each_pixel_and_exports_no_tile(dynamic):
+    """Equal to np.repeat, with H and W known or not; and no Tile op in its graph (repeat's op,
+    which TF.js's wasm backend runs element by element)."""
+    import tensorflow as tf
+
+    from lineart_color.layers.upsample_block import upsample_nearest_2x
+
+    x = np.random.default_rng(0).random((2, 5, 7, 3)).astype(np.float32)
+    spec = tf.TensorSpec((None, None, None, 3) if dynamic else x.shape, tf.float32)
+    traced = tf.function(upsample_nearest_2x, input_signature=[spec]).get_concrete_function()
+    np.testing.assert_array_equal(traced(tf.constant(x)).numpy(), np.repeat(np.repeat(x, 2, 1), 2, 2))
+    assert not {node.op for node in traced.graph.as_graph_def().node} & {"Tile", "BroadcastTo"}
