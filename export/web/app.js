@@ -9,7 +9,7 @@
 
 /* global tf, fflate */
 
-import { checkBundle, colorize, colourToRgba, takesKeyframes } from './colorize.js';
+import { checkBundle, colorize, colourToRgba, takesKeyframes, withOriginalLines } from './colorize.js';
 import { colourShot, shotFromFiles } from './shot.js';
 
 const params = new URLSearchParams(window.location.search);
@@ -192,7 +192,8 @@ async function busy(label, work) {
 async function colourOnce() {
   const line = state.frames['slot-line'];
   const result = await colorize(tf, state.model, state.manifest, line, keyframes());
-  const frame = { data: colourToRgba(tf, result.colour), width: result.width, height: result.height };
+  const data = withOriginalLines(colourToRgba(tf, result.colour), line); // as colorize --keep-lines
+  const frame = { data, width: result.width, height: result.height };
   result.colour.dispose();
   const canvas = $('#result');
   showFrame(canvas, frame);

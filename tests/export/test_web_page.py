@@ -14,7 +14,8 @@ from PIL import Image
 
 from export_helpers import HEIGHT, WIDTH, copy_bundle, network_inputs, python_colour, run_node, write_shot
 from lineart_color.cli import main
-from lineart_color.data.images import to_uint8
+from lineart_color.data.images import read_image
+from lineart_color.studio import with_original_lines
 from lineart_color.commands.serve import make_server
 
 DRIVER = Path(__file__).with_name("page_driver.mjs")
@@ -37,7 +38,9 @@ def _png(path) -> np.ndarray:
 
 
 def _expected_png(networks, line, keys) -> np.ndarray:
-    return to_uint8(python_colour({"ctn": networks["ctn"]}, network_inputs(line, keys))[0]).astype(int)
+    """What `colorize` writes for one frame: the network's colour with the line art's own lines over it."""
+    colour = python_colour({"ctn": networks["ctn"]}, network_inputs(line, keys))[0]
+    return with_original_lines(colour, read_image(line, "L")).astype(int)
 
 
 @pytest.mark.slow
