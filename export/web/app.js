@@ -1,8 +1,8 @@
 // The page: file pickers and drop zones in, coloured frame and PNG download out.
 // `tf` is the global from vendor/tfjs/tf.min.js. Query parameters: ?model=URL (a folder
 // written by `lineart-color export`, default model/), ?backend=wasm|webgl|cpu (default wasm) and
-// ?threads=N (wasm: N threads; 0 loads the single-threaded build; default all cores when the page
-// is cross-origin isolated, as `serve` makes it).
+// ?threads=N (wasm: N threads; 0 loads the single-threaded build; by default, when the page is
+// cross-origin isolated as `serve` makes it, TF.js's threaded build with half the logical cores).
 // The whole-shot panel colours a picked or dropped shot folder into a ZIP (fflate, the global
 // from vendor/fflate/index.js); in the Electron app, window.lineartColor (preload.js) also
 // lets it save into a folder.
