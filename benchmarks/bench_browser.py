@@ -21,10 +21,9 @@ import argparse
 import json
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
-from bench_export import PAGE_DRIVER, SAVED_MODEL_TIMING, after_warm_up, make_frames, run_json
+from bench_export import SAVED_MODEL_TIMING, after_warm_up, make_frames, page_report, run_json
 
 # (label, page query, driver flags)
 BROWSER_RUNS = [
@@ -35,17 +34,7 @@ BROWSER_RUNS = [
 
 
 def time_page(bundle: Path, frames: list[Path], query: str, flags: list[str], repeats: int, out: Path) -> dict:
-    from lineart_color.commands.serve import make_server
-
-    server = make_server(bundle, 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_port}/{query}"
-        report = run_json(["node", str(PAGE_DRIVER), "single", url, str(out), *map(str, frames),
-                           "--repeat", str(repeats), *flags])
-    finally:
-        server.shutdown()
-        server.server_close()
+    report = page_report(bundle, frames, repeats, out, query, tuple(flags))
     return {"seconds": after_warm_up(report["seconds"]), "backend": report["backend"],
             "threads": report["threads"], "isolated": report["isolated"]}
 

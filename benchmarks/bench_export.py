@@ -99,19 +99,24 @@ def time_node(bundle: Path, frames: list[Path], backend: str, repeats: int, raw:
     return after_warm_up(report["seconds"])
 
 
-def time_chromium(bundle: Path, frames: list[Path], repeats: int, out: Path) -> float:
+def page_report(bundle: Path, frames: list[Path], repeats: int, out: Path, query: str = "",
+                flags: tuple[str, ...] = ()) -> dict:
+    """The page driver's report for `repeats` runs of the page, served by `serve` with `?query`."""
     from lineart_color.commands.serve import make_server
 
     server = make_server(bundle, 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        url = f"http://127.0.0.1:{server.server_port}/"
-        report = run_json(["node", str(PAGE_DRIVER), "single", url, str(out), *map(str, frames),
-                           "--repeat", str(repeats)])
+        url = f"http://127.0.0.1:{server.server_port}/{query}"
+        return run_json(["node", str(PAGE_DRIVER), "single", url, str(out), *map(str, frames),
+                         "--repeat", str(repeats), *flags])
     finally:
         server.shutdown()
         server.server_close()
-    return after_warm_up(report["seconds"])
+
+
+def time_chromium(bundle: Path, frames: list[Path], repeats: int, out: Path) -> float:
+    return after_warm_up(page_report(bundle, frames, repeats, out)["seconds"])
 
 
 def main() -> None:

@@ -9,7 +9,7 @@
 
 /* global tf, fflate */
 
-import { checkBundle, colorize, colourToRgba, takesKeyframes, withOriginalLines } from './colorize.js';
+import { checkBundle, colourFrame, takesKeyframes } from './colorize.js';
 import { colourShot, shotFromFiles } from './shot.js';
 
 const params = new URLSearchParams(window.location.search);
@@ -191,19 +191,16 @@ async function busy(label, work) {
 
 async function colourOnce() {
   const line = state.frames['slot-line'];
-  const result = await colorize(tf, state.model, state.manifest, line, keyframes());
-  const data = withOriginalLines(colourToRgba(tf, result.colour), line); // as colorize --keep-lines
-  const frame = { data, width: result.width, height: result.height };
-  result.colour.dispose();
+  const { frame, seconds } = await colourFrame(tf, state.model, state.manifest, line, keyframes());
   const canvas = $('#result');
   showFrame(canvas, frame);
-  canvas.dataset.seconds = result.seconds.toFixed(3);
+  canvas.dataset.seconds = seconds.toFixed(3);
   const link = $('#download');
   URL.revokeObjectURL(link.href);
   link.href = URL.createObjectURL(new Blob([await encodePng(frame)], { type: 'image/png' }));
   link.download = `${state.names['slot-line'].replace(/\.[^.]*$/, '')}_color.png`;
   link.hidden = false;
-  setStatus(`Coloured in ${result.seconds.toFixed(2)} s (${tf.getBackend()}).`, 'done', 1);
+  setStatus(`Coloured in ${seconds.toFixed(2)} s (${tf.getBackend()}).`, 'done', 1);
 }
 
 /** Files of a dropped folder, recursively, with their paths inside it ('SHOT/line/0000.png'). */
@@ -224,6 +221,10 @@ async function droppedFiles(entry) {
   return (await Promise.all(children.map(droppedFiles))).flat();
 }
 
+function describeShot(shot) {
+  return `${shot.name}: ${shot.frames.length} frames, keyframes ${shot.keyframes.join(', ') || 'none'}`;
+}
+
 /** Rebuild the shot from the files given so far; a folder replaces per-kind picks and back. */
 function takeShotFiles(source, entries) {
   if (source === 'folder') {
@@ -242,8 +243,7 @@ function takeShotFiles(source, entries) {
       return decodeImage(file, `${kind}/${file.name}`);
     };
     state.shot = { ...shot, readFrame };
-    $('#shot-info').textContent = `${shot.name}: ${shot.frames.length} frames, `
-      + `keyframes ${shot.keyframes.join(', ') || 'none'}`;
+    $('#shot-info').textContent = describeShot(shot);
   } catch (error) {
     $('#shot-info').textContent = state.shotFiles.line.length || state.shotFiles.folder.length ? error.message : '';
   }
@@ -282,17 +282,13 @@ async function colourWholeShot(save) {
   const started = performance.now();
   const onProgress = (done, total, name) => setStatus(
     `Coloured ${done} of ${total} frames (last: ${name}).`, 'running', done / total);
-  const show = async (name, bytes) => {
-    await save(name, bytes);
-    $('#result').dataset.frame = name;
-  };
   const encodeAndShow = async (frame) => {
     showFrame($('#result'), frame);
     return encodePng(frame);
   };
   try {
     await colourShot(tf, state.model, state.manifest, state.shot, {
-      readFrame: state.shot.readFrame, encodePng: encodeAndShow, save: show, onProgress, signal: state.cancel.signal,
+      readFrame: state.shot.readFrame, encodePng: encodeAndShow, save, onProgress, signal: state.cancel.signal,
     });
   } finally {
     $('#cancel-shot').hidden = true;
@@ -333,7 +329,7 @@ function wireElectronShot(bridge) {
       const readFrame = async (kind, name) => decodeImage(new Blob([await bridge.readFrame(kind, name)]),
         `${kind}/${name}`);
       state.shot = { ...shot, readFrame, bridge: true };
-      $('#shot-info').textContent = `${shot.name}: ${shot.frames.length} frames, keyframes ${shot.keyframes.join(', ')}`;
+      $('#shot-info').textContent = describeShot(shot);
     }
     updateButtons();
   });

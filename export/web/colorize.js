@@ -137,7 +137,7 @@ export function paperRgba(frame) {
 
 /** Lay the line art's own line pixels (grey below LINE_GREY) over coloured RGBA bytes, in place, as
  * `colorize --keep-lines` (studio.with_original_lines) does. */
-export function withOriginalLines(rgba, line) {
+function withOriginalLines(rgba, line) {
   const pixels = line.width * line.height;
   for (let i = 0; i < pixels; i += 1) {
     const grey = luma(onPaper(line.data, 4 * i));
@@ -182,6 +182,21 @@ export async function colorize(tf, model, manifest, line, keyframes, onStage = (
   const colour = tf.tidy(() => toFrameSize(tf, output.squeeze([0]), size, line.width, line.height));
   output.dispose();
   return { colour, width: line.width, height: line.height, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * Colour `line` into the frame `colorize` writes: opaque RGBA bytes, with the line art's own line
+ * pixels laid over them unless keepLines is false (--no-keep-lines).
+ * Returns {frame: {data, width, height}, seconds} (the network's time).
+ */
+export async function colourFrame(tf, model, manifest, line, keyframes, keepLines = true) {
+  const result = await colorize(tf, model, manifest, line, keyframes);
+  const data = colourToRgba(tf, result.colour);
+  result.colour.dispose();
+  return {
+    frame: { data: keepLines ? withOriginalLines(data, line) : data, width: result.width, height: result.height },
+    seconds: result.seconds,
+  };
 }
 
 /** Frame names in natural order ('2' before '10'), as Python's shots.natural_key sorts them. */

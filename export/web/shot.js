@@ -4,9 +4,7 @@
 // art's own (--keep-lines). Reading, encoding and saving are passed in, so the same code
 // serves the page (picked or dropped files, a ZIP), the Electron app (a folder) and tests.
 
-import {
-  colorize, colourToRgba, naturalCompare, nearestKeyframes, paperRgba, takesKeyframes, withOriginalLines,
-} from './colorize.js';
+import { colourFrame, naturalCompare, nearestKeyframes, paperRgba, takesKeyframes } from './colorize.js';
 
 const KINDS = ['line', 'color']; // SHOT/truth and anything else in the folder are not read
 const IMAGE_FILE = /\.(png|jpe?g)$/i;
@@ -66,46 +64,34 @@ function cachedReader(readFrame) {
   };
 }
 
-/** One frame's RGBA bytes and the seconds the network took (0 for a keyframe passed through).
+/** One frame as `colorize` writes it: {data: RGBA bytes, width, height}.
  * `readKey` caches: a keyframe serves many frames, other frames are read once. */
 async function shotFrame(tf, model, manifest, shot, name, { readFrame, readKey, keepLines }) {
   if (shot.keyframes.includes(name)) {
     const painted = await readKey('color', name);
-    return { frame: { data: paperRgba(painted), width: painted.width, height: painted.height }, seconds: 0 };
+    return { data: paperRgba(painted), width: painted.width, height: painted.height };
   }
   const line = await readFrame('line', name);
   const keys = takesKeyframes(manifest) ? nearestKeyframes(shot.frames, shot.keyframes, name) : [];
   const keyframes = await Promise.all(keys.map(async (key) => (
     { color: await readKey('color', key), line: await readKey('line', key) })));
-  const result = await colorize(tf, model, manifest, line, keyframes);
-  const data = colourToRgba(tf, result.colour);
-  result.colour.dispose();
-  return {
-    frame: { data: keepLines ? withOriginalLines(data, line) : data, width: line.width, height: line.height },
-    seconds: result.seconds,
-  };
+  return (await colourFrame(tf, model, manifest, line, keyframes, keepLines)).frame;
 }
 
 /**
  * shot: {frames: [names], keyframes: [names]}; io: {readFrame(kind, name) -> frame,
  * encodePng(frame) -> bytes, save(name, bytes), onProgress(done, total, name), signal (an
  * AbortSignal: cancel between frames), keepLines (default true)}.
- * Returns the seconds spent in the network per coloured frame.
  */
 export async function colourShot(tf, model, manifest, shot, io) {
   if (takesKeyframes(manifest) && !shot.keyframes.length) {
     throw new Error('the shot has no painted keyframe in its color/ folder');
   }
   const readers = { readFrame: io.readFrame, readKey: cachedReader(io.readFrame), keepLines: io.keepLines ?? true };
-  const seconds = [];
   for (const [index, name] of shot.frames.entries()) {
     io.signal?.throwIfAborted();
-    const { frame, seconds: spent } = await shotFrame(tf, model, manifest, shot, name, readers);
+    const frame = await shotFrame(tf, model, manifest, shot, name, readers);
     await io.save(name, await io.encodePng(frame));
-    if (spent) {
-      seconds.push(spent);
-    }
     io.onProgress?.(index + 1, shot.frames.length, name);
   }
-  return seconds;
 }

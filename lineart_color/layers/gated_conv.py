@@ -14,7 +14,7 @@ from keras import ops
 from lineart_color.layers.batch_fold import fold_into_batch, unfold_from_batch
 from lineart_color.layers.spectral import SpectralNormalization
 from lineart_color.layers.temporal_shift import LearnableTemporalShift
-from lineart_color.layers.upsample_block import upsample_nearest_2x
+from lineart_color.layers.upsample_block import upsample_nearest
 
 
 @keras.saving.register_keras_serializable(package="lineart_color")
@@ -88,7 +88,7 @@ class GatedUpConv(keras.layers.Layer):
     def call(self, x, training=None):
         batch, frames = ops.shape(x)[0], ops.shape(x)[1]
         flat = fold_into_batch(x)
-        upsampled = upsample_nearest_2x(flat)
+        upsampled = upsample_nearest(flat)
         return self.gated(unfold_from_batch(upsampled, batch, frames), training=training)
 
     def compute_output_shape(self, input_shape):

@@ -8,17 +8,20 @@ from keras import ops
 from lineart_color.layers.conv_block import ConvBlock
 
 
-def upsample_nearest_2x(x):
-    """[B, H, W, C] -> [B, 2H, 2W, C], each pixel repeated 2x2 (H and W may be unknown until run time).
+def upsample_nearest(x, factor: int = 2):
+    """[B, H, W, C] -> [B, factor*H, factor*W, C], each pixel repeated factor x factor (H and W may be
+    unknown until run time).
 
-    Each pixel is concatenated with itself on a new axis, not `ops.repeat`/UpSampling2D: repeat
+    Each pixel is concatenated with itself on new axes, not `ops.repeat`/UpSampling2D: repeat
     exports as Tile, which TF.js's wasm backend runs element by element (10x slower here, a third
     of the page's time). A multiply by ones would not do: grappler rewrites it into the same Tile.
     """
+    if factor == 1:
+        return x
     batch, height, width, channels = (ops.shape(x)[i] for i in range(4))
-    doubled = lambda t, axis: ops.concatenate([t, t], axis=axis)
-    spread = doubled(doubled(ops.expand_dims(ops.expand_dims(x, 2), 4), 2), 4)
-    return ops.reshape(spread, (batch, 2 * height, 2 * width, channels))
+    copies = lambda t, axis: ops.concatenate([t] * factor, axis=axis)
+    spread = copies(copies(ops.expand_dims(ops.expand_dims(x, 2), 4), 2), 4)
+    return ops.reshape(spread, (batch, factor * height, factor * width, channels))
 
 
 def upsampled_shape(shape):
@@ -38,7 +41,7 @@ class UpsampleBlock(keras.layers.Layer):
         self.block.build(upsampled_shape(input_shape))
 
     def call(self, x, training=None):
-        return self.block(upsample_nearest_2x(x), training=training)
+        return self.block(upsample_nearest(x), training=training)
 
     def compute_output_shape(self, input_shape):
         return self.block.compute_output_shape(upsampled_shape(input_shape))

@@ -28,7 +28,7 @@ from lineart_color.layers.batch_fold import fold_into_batch, unfold_from_batch
 from lineart_color.layers.cmft import CorrelationMatchingFeatureTransfer
 from lineart_color.layers.conv_block import ConvBlock
 from lineart_color.layers.encoder import Encoder
-from lineart_color.layers.upsample_block import UpsampleBlock
+from lineart_color.layers.upsample_block import UpsampleBlock, upsample_nearest
 from lineart_color.models import color_transform
 from lineart_color.models.color_transform import to_signed
 from lineart_color.models.presets import SizeFreeWeights, resolve_preset
@@ -87,7 +87,7 @@ class LCMFTN(SizeFreeWeights, keras.Model):
             context = block(context, training=training)
         semantic = {}
         for scale in self.resolved.cmft_scales:
-            grown = ops.repeat(ops.repeat(context, DOWNSAMPLING // scale, axis=1), DOWNSAMPLING // scale, axis=2)
+            grown = upsample_nearest(context, DOWNSAMPLING // scale)
             semantic[scale] = self.semantic_to[scale](grown)
         return features, semantic
 

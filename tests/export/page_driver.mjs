@@ -156,7 +156,11 @@ async function main() {
     screenshot: option('--screenshot', null), repeat: Number(option('--repeat', 1)),
     pick: option('--pick', 'folder'), cancelAfter: option('--cancel-after', null),
   };
-  const gpu = rest.includes('--gpu') ? rest.splice(rest.indexOf('--gpu'), 1) && 'on' : 'off';
+  const flag = (name) => {
+    const at = rest.indexOf(name);
+    return at >= 0 && rest.splice(at, 1).length === 1;
+  };
+  const gpu = flag('--gpu') ? 'on' : 'off';
   const profile = mkdtempSync(path.join(os.tmpdir(), 'chromium-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium', headless: true, args: [...CHROMIUM_ARGS, ...GPU_ARGS[gpu]], acceptDownloads: true,

@@ -11,8 +11,8 @@ from export_helpers import run_node
 CALL = Path(__file__).with_name("call_module.mjs")
 
 
-def _call(function: str, *args):
-    return json.loads(run_node(CALL, "shot.js", function, json.dumps(args)))
+def _call(module: str, function: str, *args):
+    return json.loads(run_node(CALL, module, function, json.dumps(args)))
 
 
 def _entries(*paths):
@@ -21,7 +21,7 @@ def _entries(*paths):
 
 
 def test_a_picked_folder_gives_its_frames_and_keyframes_in_natural_order():
-    shot = _call("shotFromFiles", _entries(
+    shot = _call("shot.js", "shotFromFiles", _entries(
         "walk/line/10.png", "walk/line/2.png", "walk/line/1.jpg", "walk/color/1.png", "walk/color/10.png",
         "walk/truth/2.png", "walk/line/.DS_Store", "walk/notes.txt", "walk/line/readme.txt"))["result"]
     assert shot["name"] == "walk"
@@ -30,7 +30,7 @@ def test_a_picked_folder_gives_its_frames_and_keyframes_in_natural_order():
 
 
 def test_files_picked_per_kind_make_a_shot_named_shot():
-    shot = _call("shotFromFiles", _entries("line/0000.png", "line/0001.png", "color/0000.png"))["result"]
+    shot = _call("shot.js", "shotFromFiles", _entries("line/0000.png", "line/0001.png", "color/0000.png"))["result"]
     assert (shot["name"], shot["frames"], shot["keyframes"]) == ("shot", ["0000", "0001"], ["0000"])
 
 
@@ -42,7 +42,7 @@ def test_files_picked_per_kind_make_a_shot_named_shot():
     ([], "no line art: a shot folder holds line/"),
 ])
 def test_a_files_set_that_is_not_a_shot_is_refused_in_one_line(paths, message):
-    error = _call("shotFromFiles", _entries(*paths))["error"]
+    error = _call("shot.js", "shotFromFiles", _entries(*paths))["error"]
     assert error.startswith(message) and "\n" not in error
 
 
@@ -54,11 +54,9 @@ def test_a_files_set_that_is_not_a_shot_is_refused_in_one_line(paths, message):
 ])
 def test_nearest_keyframes_come_nearer_first(target, expected):
     frames = ["0000", "0001", "0002", "0003", "0004", "0005"]
-    assert json.loads(run_node(CALL, "colorize.js", "nearestKeyframes",
-                               json.dumps([frames, ["0003", "0000"], target])))["result"] == expected
+    assert _call("colorize.js", "nearestKeyframes", frames, ["0003", "0000"], target)["result"] == expected
 
 
 def test_on_a_tie_the_earlier_keyframe_goes_first():
     frames = ["0", "1", "2"]
-    assert json.loads(run_node(CALL, "colorize.js", "nearestKeyframes",
-                               json.dumps([frames, ["2", "0"], "1"])))["result"] == ["0", "2"]
+    assert _call("colorize.js", "nearestKeyframes", frames, ["2", "0"], "1")["result"] == ["0", "2"]

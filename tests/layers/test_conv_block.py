@@ -49,15 +49,17 @@ def test_style_embedder_is_independent_of_size_and_reference_count():
 
 
 @pytest.mark.parametrize("dynamic", [False, True])
-def test_nearest_upsampling_repeats_each_pixel_and_exports_no_tile(dynamic):
+@pytest.mark.parametrize("factor", [1, 2, 4])
+def test_nearest_upsampling_repeats_each_pixel_and_exports_no_tile(dynamic, factor):
     """Equal to np.repeat, with H and W known or not; and no Tile op in its graph (repeat's op,
     which TF.js's wasm backend runs element by element)."""
     import tensorflow as tf
 
-    from lineart_color.layers.upsample_block import upsample_nearest_2x
+    from lineart_color.layers.upsample_block import upsample_nearest
 
     x = np.random.default_rng(0).random((2, 5, 7, 3)).astype(np.float32)
     spec = tf.TensorSpec((None, None, None, 3) if dynamic else x.shape, tf.float32)
-    traced = tf.function(upsample_nearest_2x, input_signature=[spec]).get_concrete_function()
-    np.testing.assert_array_equal(traced(tf.constant(x)).numpy(), np.repeat(np.repeat(x, 2, 1), 2, 2))
+    traced = tf.function(lambda t: upsample_nearest(t, factor), input_signature=[spec]).get_concrete_function()
+    expected = np.repeat(np.repeat(x, factor, 1), factor, 2)
+    np.testing.assert_array_equal(traced(tf.constant(x)).numpy(), expected)
     assert not {node.op for node in traced.graph.as_graph_def().node} & {"Tile", "BroadcastTo"}
