@@ -7,9 +7,10 @@
 
 Each SET is a dataset in the evaluation layout (truth/ for every frame, keyframes in color/),
 e.g. from `lineart-color data moji SET --split val --keyframes 0,-1`. Methods are colorize's
-(`ctn+snap` is `--method ctn --snap`; `--model` gives the network), and the floors nearest,
-bucket and flow.
-Prints one markdown table per set (frames, PSNR, SSIM, flat acc, flicker, seconds per frame)
+(`ctn+snap` is `--method ctn --snap`; `match:no-lines` is `--method match --no-keep-lines`;
+`--model` gives the network), and the floors nearest, bucket and flow.
+Frames are scored as colorize writes them by default (line art laid as ink). Prints one markdown
+table per set (frames, PSNR, SSIM, flat acc, line-zone acc, flicker, seconds per frame)
 and, with --json, writes every figure.
 """
 
@@ -23,14 +24,18 @@ from pathlib import Path
 FLOORS = ("nearest", "bucket", "flow")
 
 
+RAW = ":no-lines"  # a method name ending so is scored as --no-keep-lines writes it
+
+
 def make(method: str, model: str | None = None):
     from lineart_color.commands.colorize import NETWORK_KINDS, make_colorizer
 
+    method, lines = method.removesuffix(RAW), not method.endswith(RAW)
     base, _, palette = method.partition("+")
     model = model if base in NETWORK_KINDS else None
     if palette in ("snap", "flat"):
-        return make_colorizer(base, model=model, snap=palette == "snap", flat=palette == "flat")
-    return make_colorizer(method, model=model)
+        return make_colorizer(base, model=model, snap=palette == "snap", flat=palette == "flat", lines=lines)
+    return make_colorizer(method, model=model, lines=lines)
 
 
 def score_set(folder: Path, methods: list[str], floors: list[str], model: str | None = None) -> dict:
@@ -43,7 +48,7 @@ def score_set(folder: Path, methods: list[str], floors: list[str], model: str | 
         colorizer = make(method, model)
         outputs, started = {}, time.perf_counter()
         for shot in shots:
-            outputs[shot.path.name] = colorize_shot(shot, colorizer)
+            outputs[shot.path.name] = colorize_shot(shot, colorizer, lines=not method.endswith(RAW))
         seconds = time.perf_counter() - started
         row = evaluate(shots, {method: lambda shot: outputs[shot.path.name]})[method]
         row["seconds_per_frame"] = seconds / max(row["frames"], 1)
@@ -53,12 +58,13 @@ def score_set(folder: Path, methods: list[str], floors: list[str], model: str | 
 
 
 def markdown(name: str, results: dict) -> str:
-    lines = [f"**{name}**", "", "| method | frames | PSNR | SSIM | flat acc | flicker | s/frame |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [f"**{name}**", "", "| method | frames | PSNR | SSIM | flat acc | line acc | flicker | s/frame |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for method, row in results.items():
         label = f"floor: {method}" if method in FLOORS else method
         lines.append(f"| {label} | {row['frames']} | {row['psnr']:.2f} | {row['ssim']:.3f} | "
-                     f"{row['flat_accuracy']:.3f} | {row['flicker']:.4f} | {row['seconds_per_frame']:.3f} |")
+                     f"{row['flat_accuracy']:.3f} | {row['line_zone_accuracy']:.3f} | {row['flicker']:.4f} | "
+                     f"{row['seconds_per_frame']:.3f} |")
     return "\n".join(lines)
 
 

@@ -1,8 +1,11 @@
 """The ways a shot's frames get coloured from its keyframes.
 
 Every colourer answers `colour_frames(shot, names)` with (name, colour) pairs for frames
-that have no keyframe; `colorize_shot` passes the keyframes through unchanged and adds the
-rest. Each frame is coloured from the nearest keyframe before it and after it
+that have no keyframe; `colorize_shot` passes the keyframes through unchanged, adds the
+rest, and lays each frame's line art over its colour as ink (layers/ink.lay_lines; the
+networks do it inside the serving graph, `lays_lines`). A colourer that copies keyframe
+pixels (`carries_line_colour`) keeps the keyframes' line colour in the ink. Each frame is
+coloured from the nearest keyframe before it and after it
 (`Shot.nearest_keyframes`; one is enough).
 
     NearestKeyframe    copy the nearest keyframe (a floor)
@@ -37,20 +40,35 @@ BATCH_PIXELS = 1024 * 1024  # a network call holds at most this many pixels (or 
 class Colorizer(Protocol):
     name: str
     keyframes_needed: int  # at least this many keyframes in a shot (MemoPainter's: none)
+    lays_lines: bool  # its output already has the line art laid as ink (the serving graph's networks)
+    carries_line_colour: bool  # its line cores are keyframe pixels, whose colour the ink keeps
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]: ...
 
 
-def colorize_shot(shot: Shot, colorizer: Colorizer, progress: Progress | None = None) -> dict[str, np.ndarray]:
-    """Every frame of the shot, name -> [H, W, 3]: keyframes unchanged, the rest coloured."""
+def colorize_shot(shot: Shot, colorizer: Colorizer, progress: Progress | None = None,
+                  lines: bool = True) -> dict[str, np.ndarray]:
+    """Every frame of the shot, name -> [H, W, 3]: keyframes unchanged, the rest coloured; with
+    `lines` (what colorize writes by default) each coloured frame's line art laid over it as ink."""
     shot.require_keyframes(colorizer.keyframes_needed)
     colours = {name: shot.color(name) for name in shot.keyframes}
     todo = [name for name in shot.names if name not in colours]
+    lay = lines and not colorizer.lays_lines
     for name, colour in colorizer.colour_frames(shot, todo):
+        if lay:
+            colour = with_lines(colour, shot.line(name), colorizer.carries_line_colour)
         colours[name] = np.clip(colour, 0.0, 1.0).astype(np.float32)
         if progress is not None:
             progress.advance()
     return {name: colours[name] for name in shot.names}
+
+
+def with_lines(colour: np.ndarray, line: np.ndarray, ink_colour: bool) -> np.ndarray:
+    """[H, W, 3]: one frame's colour with its line art laid as ink: the serving graph's own step (ink.lay_lines)."""
+    from lineart_color.layers.ink import lay_lines
+
+    laid = lay_lines(np.asarray(colour, np.float32)[None], np.asarray(line, np.float32)[None, ..., None], ink_colour)
+    return np.asarray(laid)[0]
 
 
 def keyframes_nearest_first(shot: Shot, name: str) -> list[str]:
@@ -69,6 +87,7 @@ class NearestKeyframe:
 
     name = "nearest"
     keyframes_needed = 1
+    lays_lines = carries_line_colour = False  # it copies the keyframe's lines, not the target's
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
         for name in names:
@@ -80,33 +99,88 @@ class PaintBucket:
 
     name = "bucket"
     keyframes_needed = 1
+    lays_lines = carries_line_colour = False
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
         for name in names:
             yield name, regions.paint_bucket(shot.line(name), keyframe_pairs(shot, name))
 
 
-def shot_motion(shot: Shot) -> flow.ShotMotion:
-    """The optical flows between a shot's frames: line images now, each flow when first asked, shared by all frames."""
-    return flow.ShotMotion({name: shot.line(name) for name in shot.names}, shot.names)
+def shot_motion(shot: Shot, shapes: bool = False, references: Sequence["Reference"] = ()) -> flow.ShotMotion:
+    """The optical flows between a shot's frames: line images now, each flow when first asked, shared by all
+    frames; with `shapes` also each region moved as a whole (segments.py); `references` join as frames
+    outside the shot's order (reached directly, never chained)."""
+    lines = {name: shot.line(name) for name in shot.names}
+    lines.update({reference.name: reference.line for reference in references})
+    return flow.ShotMotion(lines, shot.names, shapes=shapes)
+
+
+class Reference:
+    """A painted frame from outside the shot (a model sheet, the last shot's keyframes) that colourers
+    may copy paint from: its line art and colour, named so it cannot clash with a frame of the shot."""
+
+    def __init__(self, source: Shot, name: str):
+        self.name = f"{source.path.name}/{name}"
+        self.line, self.colour = source.line(name), source.color(name)
+
+
+def references_of(source: Shot, shot: Shot) -> list[Reference]:
+    """Every painted frame of `source` as a reference for `shot` (same frame size, else a UserError)."""
+    from lineart_color.data.shots import COLOR_DIR
+    from lineart_color.errors import UserError
+
+    if source.size != shot.size:
+        raise UserError(f"{source.path / COLOR_DIR}: references are {source.size[0]}x{source.size[1]}, the shot "
+                        f"{shot.path.name} is {shot.size[0]}x{shot.size[1]}")
+    return [Reference(source, name) for name in source.keyframes]
 
 
 class FlowWarp:
-    """Carry the keyframes' own paints along dense optical flow to the target (flow.py)."""
+    """Carry the keyframes' own paints along dense optical flow to the target (flow.py).
 
-    name = "flow"
+    With `shapes` ("match"), also along each closed region's own motion as a whole (segments.py),
+    from every keyframe of the shot (nearest first) and from every painted frame of `reference`
+    shots; without, from the nearest keyframe before and after, along the flow only (the floor)."""
+
     keyframes_needed = 1
+    lays_lines, carries_line_colour = False, True
+
+    def __init__(self, shapes: bool = False, references: Sequence[Shot] = ()):
+        self.shapes, self.references = shapes, list(references)
+        self.name = "match" if shapes else "flow"
+
+    def sources(self, shot: Shot, name: str) -> list[str]:
+        """The keyframes a frame is coloured from, the nearest in time first."""
+        if not self.shapes:
+            return list(shot.nearest_keyframes(name))
+        position = shot.names.index(name)
+        return sorted(shot.keyframes, key=lambda key: abs(shot.names.index(key) - position))
+
+    def candidates(self, shot: Shot):
+        """A function name -> (motion, [flow.Candidate]): every warp a frame may be coloured along,
+        sharing the shot's flows and each source's preparation between frames."""
+        references = [reference for source in self.references for reference in references_of(source, shot)]
+        motion = shot_motion(shot, self.shapes, references)
+        painted = {key: shot.color(key) for key in shot.keyframes}
+        painted.update({reference.name: reference.colour for reference in references})
+        prepared: dict[str, flow.Keyframe] = {}  # each source is prepared once per shot
+
+        def of(name: str) -> tuple[flow.ShotMotion, list[flow.Candidate]]:
+            found = []
+            for key in self.sources(shot, name) + [reference.name for reference in references]:
+                if key not in prepared:
+                    prepared[key] = flow.Keyframe.of(motion.lines[key], painted[key], motion.full_size_image(key))
+                found += motion.candidates(name, prepared[key], key)
+            return motion, found
+
+        return of
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
-        motion = shot_motion(shot)
-        prepared: dict[str, flow.Keyframe] = {}  # each keyframe is prepared once per shot
+        candidates_of = self.candidates(shot)
         for name in names:
-            candidates = []
-            for key in shot.nearest_keyframes(name):
-                if key not in prepared:
-                    prepared[key] = flow.Keyframe.of(motion.lines[key], shot.color(key), motion.full_size_image(key))
-                candidates += motion.candidates(name, prepared[key], key)
-            yield name, flow.colour_from_candidates(motion.lines[name], candidates, motion.full_size_image(name))
+            motion, candidates = candidates_of(name)
+            yield name, flow.colour_from_candidates(motion.lines[name], candidates, motion.full_size_image(name),
+                                                    fill_hidden=self.shapes)
 
 
 class OnPalette:
@@ -119,12 +193,14 @@ class OnPalette:
 
     STYLES = {"flat": regions.flatten, "snap": regions.snap_to_paints}
     keyframes_needed = 1  # the palette is the keyframes' paints
+    lays_lines = False  # the palette step repaints lines' edges: they are laid again after it
 
     def __init__(self, inner: Colorizer, style: str = "flat"):
         if style not in self.STYLES:
             raise ValueError(f"style must be one of {sorted(self.STYLES)}, got {style!r}")
         self.inner, self.style = inner, style
         self.name = f"{inner.name}+{style}"
+        self.carries_line_colour = inner.carries_line_colour  # line cores keep the inner colourer's pixels
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
         for name, colour in self.inner.colour_frames(shot, names):
@@ -137,6 +213,7 @@ class TruthColours:
 
     name = "truth"
     keyframes_needed = 0
+    lays_lines, carries_line_colour = False, True
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
         for name in names:
@@ -204,16 +281,17 @@ class NetworkColorizer:
     keyframes_needed = 1
 
     def __init__(self, color_network, temporal_network=None, batch_size: int = 4, name: str | None = None,
-                 priors: bool = False):
+                 priors: bool = False, lines: bool = True):
         import tensorflow as tf
 
-        from lineart_color.serving_graph import OUTPUT_NAME, make_colorize_fn
+        from lineart_color.serving_graph import OUTPUT_NAME, carries_line_colour, make_colorize_fn
 
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.batch_size, self.priors = batch_size, priors
         self.name = name or ("ctn+tcn" if temporal_network is not None else "ctn")
-        colorize = make_colorize_fn(color_network, temporal_network)
+        self.lays_lines, self.carries_line_colour = lines, carries_line_colour(color_network)
+        colorize = make_colorize_fn(color_network, temporal_network, lines)
         # Compiled once per input shape; eager Keras calls are several times slower on CPU.
         self._colorize = tf.function(lambda *inputs: colorize(*inputs)[OUTPUT_NAME], reduce_retracing=True)
 
@@ -232,16 +310,17 @@ class ReferenceFreeColorizer:
     MemoPainter), run through the serving graph that `export` writes (its signature is `line`)."""
 
     keyframes_needed = 0
+    carries_line_colour = False
 
-    def __init__(self, network, batch_size: int = 4, name: str = "sa-unet"):
+    def __init__(self, network, batch_size: int = 4, name: str = "sa-unet", lines: bool = True):
         import tensorflow as tf
 
         from lineart_color.serving_graph import OUTPUT_NAME, make_colorize_fn
 
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        self.batch_size, self.name = batch_size, name
-        colorize = make_colorize_fn(network)
+        self.batch_size, self.name, self.lays_lines = batch_size, name, lines
+        colorize = make_colorize_fn(network, lines=lines)
         self._colorize = tf.function(lambda line: colorize(line)[OUTPUT_NAME], reduce_retracing=True)
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:

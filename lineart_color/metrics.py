@@ -6,6 +6,9 @@ All images are float in [0, 1]: colour [H, W, 3], line art [H, W] (dark lines on
 - flat_accuracy: the share of *painted* pixels (not within 2 px of a line pixel, not white
   paper in the truth) whose CIELAB deltaE76 to the truth is below 10. It asks the question
   an animator asks: did each region get the right paint?
+- line_zone_accuracy: the same test on the pixels within 2 px of a line that are not paper
+  in the truth. It sees what flat accuracy cannot: halos along lines, grey pasted over
+  paint, a line's colour lost.
 - temporal_change: flicker, the mean colour change between consecutive frames where the
   line art stands still.
 - line_match_counts: how well extracted line art finds the true lines (precision and recall
@@ -60,20 +63,47 @@ def ssim_map(output: np.ndarray, truth: np.ndarray, sigma: float = 1.5) -> np.nd
     return ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
 
 
-def painted_mask(line: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    """Boolean [H, W]: pixels more than LINE_MARGIN px from a line pixel and not paper in the truth."""
+def near_lines(line: np.ndarray) -> np.ndarray:
+    """Boolean [H, W]: pixels within LINE_MARGIN px of a line pixel (grey below LINE_GREY), lines included."""
     line = np.asarray(line, np.float32)
     lines = line[..., 0] < LINE_GREY if line.ndim == 3 else line < LINE_GREY
-    near_line = ndimage.distance_transform_edt(~lines) <= LINE_MARGIN if lines.any() else np.zeros_like(lines)
-    paper = np.asarray(truth).min(axis=-1) >= PAPER_MIN_CHANNEL
-    return ~near_line & ~paper
+    return ndimage.distance_transform_edt(~lines) <= LINE_MARGIN if lines.any() else np.zeros_like(lines)
+
+
+def not_paper(truth: np.ndarray) -> np.ndarray:
+    """Boolean [H, W]: pixels the truth does not leave as white paper."""
+    return np.asarray(truth).min(axis=-1) < PAPER_MIN_CHANNEL
+
+
+def painted_mask(line: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Boolean [H, W]: pixels more than LINE_MARGIN px from a line pixel and not paper in the truth."""
+    return ~near_lines(line) & not_paper(truth)
+
+
+def line_zone_mask(line: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Boolean [H, W]: pixels within LINE_MARGIN px of a line pixel (lines included), not paper in the truth."""
+    return near_lines(line) & not_paper(truth)
+
+
+def _right_counts(output: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> tuple[int, int]:
+    right = delta_e(np.asarray(output)[mask], np.asarray(truth)[mask]) < DELTA_E_OK
+    return int(right.sum()), int(mask.sum())
 
 
 def flat_accuracy_counts(output: np.ndarray, truth: np.ndarray, line: np.ndarray) -> tuple[int, int]:
     """(painted pixels coloured right, painted pixels), so shots can pool pixels."""
-    mask = painted_mask(line, truth)
-    right = delta_e(np.asarray(output)[mask], np.asarray(truth)[mask]) < DELTA_E_OK
-    return int(right.sum()), int(mask.sum())
+    return _right_counts(output, truth, painted_mask(line, truth))
+
+
+def line_zone_counts(output: np.ndarray, truth: np.ndarray, line: np.ndarray) -> tuple[int, int]:
+    """(line-zone pixels within deltaE 10 of the truth, line-zone pixels), so shots can pool pixels."""
+    return _right_counts(output, truth, line_zone_mask(line, truth))
+
+
+def line_zone_accuracy(output: np.ndarray, truth: np.ndarray, line: np.ndarray) -> float:
+    """Share of line-zone pixels whose deltaE76 to the truth is below 10 (NaN when there are none)."""
+    right, total = line_zone_counts(output, truth, line)
+    return right / total if total else float("nan")
 
 
 def flat_accuracy(output: np.ndarray, truth: np.ndarray, line: np.ndarray) -> float:

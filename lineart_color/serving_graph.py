@@ -14,6 +14,10 @@ which takes the images alone and computes its own distance fields. A reference-f
 
     colorize(line [B, H, W, 1]) -> {"color": [B, H, W, 3]}
 
+The target's line art is laid over the colour as a cel's ink layer (layers/ink.lay_lines),
+as the last step of the graph: anti-aliased lines darken the paint under them, and a network
+that copies keyframe pixels (`carries_line_colour`) keeps the keyframes' line colour.
+
 `colorize` runs this same function, so what it writes is what the export computes.
 """
 
@@ -22,6 +26,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from lineart_color.data.distance_graph import distance_field_graph
+from lineart_color.layers.ink import lay_lines
 
 SIGNATURE_NAME = "colorize"
 OUTPUT_NAME = "color"
@@ -80,8 +85,14 @@ def network_inputs(network, line, ref_color, ref_line, priors=None) -> dict:
     return inputs
 
 
-def make_colorize_fn(color_network, temporal_network=None):
-    """The endpoint function; both networks run in inference mode.
+def carries_line_colour(network) -> bool:
+    """True for a network whose output copies keyframe pixels, line cores included (their ink colour)."""
+    return getattr(network, "carries_line_colour", False)
+
+
+def make_colorize_fn(color_network, temporal_network=None, lines: bool = True):
+    """The endpoint function; both networks run in inference mode. With `lines` (what colorize
+    writes by default and export always), the target's line art is laid over the colour as ink.
 
     The exported signature has the three images, and priors [B, K, P, H, W, 3] for a network
     that needs them (needs_priors): the classical optical flow and its cost, which OpenCV
@@ -91,7 +102,11 @@ def make_colorize_fn(color_network, temporal_network=None):
     if not takes_references(color_network):
         if temporal_network is not None:
             raise ValueError("the temporal network refines a colouring from keyframes; this network takes none")
-        return lambda line: {OUTPUT_NAME: color_network({"line": line}, training=False)["color"]}
+        def colorize_line_only(line):
+            color = color_network({"line": line}, training=False)["color"]
+            return {OUTPUT_NAME: lay_lines(color, line, False) if lines else color}
+
+        return colorize_line_only
 
     def colorize(line, ref_color, ref_line, priors=None):
         inputs = network_inputs(color_network, line, ref_color, ref_line, priors)
@@ -99,6 +114,8 @@ def make_colorize_fn(color_network, temporal_network=None):
         if temporal_network is not None:
             window = temporal_window(color, line, ref_color, ref_line)
             color = temporal_network(window, training=False)[:, 1]
+        if lines:
+            color = lay_lines(color, line, carries_line_colour(color_network))
         return {OUTPUT_NAME: color}
 
     return colorize

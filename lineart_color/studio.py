@@ -1,10 +1,11 @@
 """What a studio composites: a paint layer under the original line layer, and the shot's palette.
 
-    line_layer(line)            RGBA uint8: the line art's own pixels, opaque where they are line
-                                (grey < metrics.LINE_GREY), transparent paper elsewhere
-    paint_layer(colour, line)   RGBA uint8: the colouring with no line pixels; under each line the
-                                paint continues (the nearest paint pixel's colour); the background
+    paint_layer(frame, line)    RGBA uint8: the frame's paint with no line in it; under each line the
+                                paint continues (the nearest clean pixel's colour); the background
                                 (paper regions touching the frame's edge) transparent
+    line_layer(frame, line)     RGBA uint8: the ink, its alpha the line art's darkness (255 - grey),
+                                its colour what composites back to the frame (black lines stay black,
+                                a keyframe's tinted line keeps its tint)
     shot_palette(keyframes)     the keyframes' paints (regions.keyframe_palette)
     paint_counts(colour, line, palette)   pixels of each paint in a frame
     palette_json / palette_gpl  the palette as JSON (with per-frame counts) and as a GIMP palette
@@ -14,15 +15,14 @@
                                 palette (--flat, --snap)
     swap_paint(frame, indices, old, new)  a frame with one paint's pixels repainted, no model run
 
-Laying line_layer over paint_layer over white gives the coloured frame with the original line
-pixels, byte for byte.
+Laying line_layer over paint_layer over white paper ("over", 8-bit) gives the frame colorize
+writes, as a cel is composited (layers/ink.py), to within one 8-bit level.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from lineart_color.data.images import to_uint8
-from lineart_color.flow import paint_under_lines
 from lineart_color.metrics import DELTA_E_OK, LINE_GREY, PAPER_MIN_CHANNEL
 from lineart_color.regions import PALETTE_MERGE_DELTA_E, keyframe_palette, label_regions, paint_distances
 
@@ -35,10 +35,16 @@ def line_pixels(line: np.ndarray) -> np.ndarray:
     return np.asarray(line) < LINE_GREY
 
 
-def line_layer(line: np.ndarray) -> np.ndarray:
-    """[H, W, 4] uint8: the line art's grey, untouched, opaque on line pixels; paper transparent."""
-    grey = to_uint8(np.asarray(line, np.float32))
-    return np.dstack([grey, grey, grey, np.where(line_pixels(line), OPAQUE, 0).astype(np.uint8)])
+def frame_paint(frame: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """[H, W, 3] float: the paint under a frame's lines (layers/ink.paint_of, the graph's own step)."""
+    from lineart_color.layers.ink import paint_of
+
+    return np.asarray(paint_of(np.asarray(frame, np.float32)[None], np.asarray(line, np.float32)[None, ..., None]))[0]
+
+
+def ink_alpha(line: np.ndarray) -> np.ndarray:
+    """[H, W] uint8: the ink's coverage, the line art's darkness (255 - its 8-bit grey)."""
+    return (255 - to_uint8(np.asarray(line, np.float32))).astype(np.uint8)
 
 
 def border_regions(labels: np.ndarray) -> np.ndarray:
@@ -53,20 +59,31 @@ def background(colour: np.ndarray, line: np.ndarray) -> np.ndarray:
     return np.isin(labels, border_regions(labels)) & (np.asarray(colour).min(axis=-1) >= PAPER_MIN_CHANNEL)
 
 
-def paint_layer(colour: np.ndarray, line: np.ndarray) -> np.ndarray:
+def paint_layer(frame: np.ndarray, line: np.ndarray) -> np.ndarray:
     """[H, W, 4] uint8: the paint, continued under the lines, the background transparent."""
-    paint = paint_under_lines(colour, line, LINE_GREY)
+    paint = frame_paint(frame, line)
     alpha = np.where(background(paint, line), 0, OPAQUE).astype(np.uint8)
     return np.dstack([to_uint8(paint), alpha])
 
 
-def with_original_lines(colour: np.ndarray, line: np.ndarray) -> np.ndarray:
-    """[H, W, 3] uint8: the coloured frame with the line art's own pixels laid over it unchanged."""
-    out = to_uint8(np.asarray(colour, np.float32))
-    grey = to_uint8(np.asarray(line, np.float32))
-    lines = line_pixels(line)
-    out[lines] = grey[lines][:, None]
-    return out
+def line_layer(frame: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """[H, W, 4] uint8: the ink over paint_layer: alpha the line art's darkness, colour solved per pixel so
+    that "over" in 8-bit gives back the frame (where the ink's colour in [0, 255] can)."""
+    paint = paint_layer(frame, line)
+    under = np.where(paint[..., 3:] == OPAQUE, paint[..., :3], 255).astype(np.float64)  # paint, or white paper
+    alpha = ink_alpha(line)
+    target = to_uint8(np.asarray(frame, np.float32)).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ink = (target * 255 - under * (255 - alpha[..., None])) / alpha[..., None]
+    ink = np.where(alpha[..., None] > 0, np.clip(np.rint(ink), 0, 255), 0).astype(np.uint8)
+    return np.dstack([ink, alpha])
+
+
+def over(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    """[H, W, 3] uint8: RGBA `top` over RGBA `bottom` over white paper, in 8-bit."""
+    under = np.where(bottom[..., 3:] == OPAQUE, bottom[..., :3], 255).astype(np.float64)
+    alpha = top[..., 3:].astype(np.float64)
+    return np.rint((top[..., :3] * alpha + under * (255 - alpha)) / 255).astype(np.uint8)
 
 
 def shot_palette(keyframes) -> np.ndarray:

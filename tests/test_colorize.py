@@ -111,7 +111,8 @@ def test_temporal_refinement_and_a_dataset_of_shots(tmp_path, model_files):
     from lineart_color.models.files import load_network
     from lineart_color.serving_graph import OUTPUT_NAME, make_colorize_fn
 
-    graph = make_colorize_fn(load_network(model_files / "ctn.keras", "ctn"), load_network(model_files / "tcn.keras", "tcn"))
+    graph = make_colorize_fn(load_network(model_files / "ctn.keras", "ctn"), load_network(model_files / "tcn.keras", "tcn"),
+                             lines=False)  # as --no-keep-lines
     for shot_name, frame, size in (("b", "0003", (24, 48)), ("a", "0001", (32, 48))):
         inputs = stack_inputs([FrameInputs(read_shot(dataset / shot_name), frame)])
         expected = np.clip(np.asarray(graph(*inputs)[OUTPUT_NAME])[0, : size[0], : size[1]], 0, 1)
@@ -289,3 +290,24 @@ def test_help_promises_only_what_ships(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert "trained (none ships)" in text  # --temporal: no temporal network is bundled
     assert "default: corr, the best on val" in text
+
+
+def test_match_takes_references_from_outside_the_shot(tmp_path, capsys):
+    # the shot's only keyframe shows the boxes 12 px away; a model sheet shows them where the target has
+    # them, its first box painted green: the sheet's paint is what explains the target best
+    shot = box_shot(tmp_path / "shot", frames=3, keyframes=(0,), height=32, width=64, step=6)
+    line, colour = two_boxes(32, 64, left_a=3 + 12, left_b=24 + 12)
+    colour[np.isclose(colour, (0.9, 0.1, 0.1)).all(axis=-1)] = (0.1, 0.7, 0.2)
+    sheet = write_shot(tmp_path / "sheet", ["pose"], [line], {"pose": colour})
+    out = tmp_path / "out"
+    assert main(["colorize", str(shot), "--out", str(out), "--method", "match", "--reference", str(sheet)]) == 0
+    inside = read_image(out / "0002.png")[10:20, 17:25]  # box A's paint in frame 2
+    assert np.mean(np.abs(inside - (0.1, 0.7, 0.2)).max(axis=-1) < 2 / 255) > 0.9
+    for argv, expected in ((["--method", "flow", "--reference", str(sheet)], "--reference: only with --method match"),
+                           (["--method", "match", "--reference", str(tmp_path)], "not a shot folder"),
+                           (["--method", "match", "--reference",
+                             str(box_shot(tmp_path / "big", frames=2, keyframes=(0,), height=40, width=64))],
+                            "references are 64x40")):
+        assert main(["colorize", str(shot), "--out", str(tmp_path / "refused"), *argv]) == 2
+        assert expected in capsys.readouterr().err
+        assert not (tmp_path / "refused").exists()

@@ -18,7 +18,7 @@ def test_demo_end_to_end(tmp_path, capsys):
     out = tmp_path / "demo"
     assert demo.main(["--out", str(out), "--shots", "2", "--frames", "3", "--size", "64"]) == 0
     printed = capsys.readouterr().out
-    for method in ("ctn", "ctn+snap", "nearest", "bucket", "flow", "truth"):
+    for method in ("match", "ctn", "ctn+snap", "nearest", "bucket", "flow", "truth"):
         assert f"\n{method} " in printed
     assert "2 in-between frames scored" in printed  # 2 shots of 3 frames, keyframes first and last and "the demo took" in printed
     sheet = out / "colored" / "flow" / "shot_0001_sheet.png"

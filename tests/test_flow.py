@@ -62,3 +62,39 @@ def test_paint_under_lines_takes_the_nearest_paint():
     paint = flow.paint_under_lines(colour, line)
     assert paint[line < 0.5].min(axis=-1).max() > 0.0 and (paint[line < 0.5].max(axis=-1) > 0.15).all()
     np.testing.assert_array_equal(paint[line >= 0.5], colour[line >= 0.5])
+
+
+def test_a_part_no_keyframe_shows_takes_its_own_region_s_paint_never_across_a_line():
+    # Two regions split by a vertical line at x = 14-15: A (left, red in the keyframe) and B (right, blue).
+    line = np.ones((20, 30), np.float32)
+    line[:, 14:16] = 0.0
+    colour = np.ones((20, 30, 3), np.float32)
+    colour[:, :14] = (0.9, 0.1, 0.1)
+    colour[:, 16:] = (0.1, 0.2, 0.9)
+    colour[:10, 0] = (0.1, 0.8, 0.1)  # the top of the keyframe's edge column is another paint
+    colour[line < 0.5] = 0.0
+    key = flow.Keyframe.of(line, colour)
+    # The warp sends A's top half out of the keyframe's frame (a part it does not show): clamped
+    # sampling would copy the green edge column there.
+    forward = np.zeros((20, 30, 2), np.float32)
+    forward[:10, :14, 0] = -20.0
+    candidate = flow.Candidate(key, forward, np.zeros_like(forward))
+    plain = flow.colour_from_candidates(line, [candidate])
+    filled = flow.colour_from_candidates(line, [candidate], fill_hidden=True)
+    assert np.allclose(plain[:10, :14], (0.1, 0.8, 0.1))
+    # every hidden pixel takes A's paint from below, though B's blue is nearer to some of them across the line
+    np.testing.assert_allclose(filled[:10, :14], np.tile((0.9, 0.1, 0.1), (10, 14, 1)), atol=1e-6)
+    np.testing.assert_allclose(filled[:, 16:], plain[:, 16:])
+    np.testing.assert_allclose(filled[10:], plain[10:])
+
+
+def test_ink_carries_the_keyframe_s_line_colour_and_darkens_paint_at_anti_aliased_edges():
+    line, colour = drawing()
+    colour = colour.copy()
+    colour[line == 0.0] = (0.6, 0.1, 0.5)  # a colour-trace line: purple ink
+    out = flow.colour_from_keyframes(line, [flow.Keyframe.of(line, colour)])
+    np.testing.assert_allclose(out[line == 0.0], np.tile((0.6, 0.1, 0.5), ((line == 0.0).sum(), 1)), atol=1e-5)
+    faint = line.copy()
+    faint[24:68, 40] = 0.5  # the target has a faint new stroke across the box's red paint
+    out = flow.colour_from_keyframes(faint, [flow.Keyframe.of(line, colour)])
+    np.testing.assert_allclose(out[30, 40], 0.5 * np.array([0.9, 0.3, 0.2]), atol=1e-5)  # dark red, not grey

@@ -19,7 +19,7 @@ def val_shots(tmp_path_factory):
     return [read_shot(path) for path in paths]
 
 
-@pytest.mark.parametrize("method", sorted({DEFAULT_METHOD, "flow"}))
+@pytest.mark.parametrize("method", sorted({DEFAULT_METHOD, "flow", "match", "corr"}))
 def test_a_keyframe_coloured_against_itself_is_the_keyframe(val_shots, method):
     colorizer = make_colorizer(method)
     for shot in val_shots:

@@ -88,3 +88,20 @@ def test_lab_and_delta_e_match_scikit_image():
     a, b = rng.random((16, 16, 3)), rng.random((16, 16, 3))
     np.testing.assert_allclose(colour.rgb_to_lab(a), rgb2lab(a), atol=0.05)
     np.testing.assert_allclose(colour.delta_e(a, b), deltaE_cie76(rgb2lab(a), rgb2lab(b)), atol=0.1)
+
+
+def test_line_zone_accuracy_sees_a_grey_halo_that_flat_accuracy_cannot():
+    truth = np.zeros((20, 24, 3))
+    truth[...] = (0.9, 0.1, 0.1)  # red paint everywhere
+    line = np.ones((20, 24))
+    line[10, :] = 0.5  # one faint line: the truth is the paint darkened under it
+    truth[10] *= 0.5
+    halo = truth.copy()
+    halo[9:12] = 0.8  # grey pasted over the line and the rows beside it
+    zone = metrics.line_zone_mask(line, truth)
+    assert zone[8:13].all() and not zone[:8].any() and not zone[13:].any()  # within 2 px of the line
+    assert metrics.flat_accuracy(halo, truth, line) == 1.0  # blind to it
+    assert metrics.line_zone_accuracy(halo, truth, line) == pytest.approx(2 / 5)  # rows 8 and 12 of 8..12 right
+    assert metrics.line_zone_accuracy(truth, truth, line) == 1.0
+    paper = np.ones_like(truth)
+    assert np.isnan(metrics.line_zone_accuracy(paper, paper, line))  # paper in the truth is not scored

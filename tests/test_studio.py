@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lineart_color import studio
+from lineart_color import colorizers, studio
 from lineart_color.cli import main
-from lineart_color.data.images import read_image
+from lineart_color.data.images import read_image, to_uint8
 
 
 def _box_frame():
@@ -24,18 +24,18 @@ def _box_frame():
     return colour, line
 
 
-def test_layers_composite_back_to_the_frame_with_its_own_lines():
+def test_layers_composite_back_to_the_frame_written():
     colour, line = _box_frame()
-    paint, lines = studio.paint_layer(colour, line), studio.line_layer(line)
-    on_line = line < 0.9
-    assert np.all(lines[..., 3][on_line] == 255) and np.all(lines[..., 3][~on_line] == 0)
-    np.testing.assert_array_equal(lines[..., 0][on_line], np.round(line[on_line] * 255))  # untouched
-    # no line pixel in the paint: under the outline the red continues (inside) or paper does
-    assert np.all(paint[..., :3][on_line].min(axis=-1) > 20)
-    assert tuple(paint[4, 10, :3]) in {(230, 26, 26), (255, 255, 255)}
+    colour[line < 0.9] = (0.5, 0.1, 0.1)  # a tinted outline: the ink keeps its colour
+    frame = colorizers.with_lines(colour, line, ink_colour=True)
+    paint, ink = studio.paint_layer(frame, line), studio.line_layer(frame, line)
+    np.testing.assert_array_equal(ink[..., 3], 255 - np.round(line * 255))  # alpha: the line's darkness
+    # no line in the paint: under the outline the red continues (inside) or paper does
+    assert np.all(paint[..., :3][line < 0.9].min(axis=-1) > 20)
     assert paint[0, 0, 3] == 0 and paint[12, 8, 3] == 255  # background transparent, the box opaque
-    composite = np.where(lines[..., 3:] == 255, lines[..., :3], np.where(paint[..., 3:] == 255, paint[..., :3], 255))
-    np.testing.assert_array_equal(composite, studio.with_original_lines(colour, line))
+    assert tuple(ink[4, 8, :3]) == (128, 26, 26)  # the tinted core
+    composite = studio.over(ink, paint)
+    assert np.abs(composite.astype(int) - to_uint8(frame)).max() <= 1
 
 
 def test_palette_counts_and_files():
@@ -99,23 +99,33 @@ def test_a_swap_changes_exactly_the_pixels_of_one_paint(make_shot, tmp_path, cap
     np.testing.assert_array_equal(np.asarray(Image.open(out / "0001.png").convert("RGB")), after["0001"])
 
 
-def test_keep_lines_leaves_the_line_pixels_byte_identical(make_shot, tmp_path):
+def test_keep_lines_lays_the_line_art_as_ink(make_shot, tmp_path):
     from lineart_color.colorizers import NearestKeyframe, colorize_shot
-    from lineart_color.data.images import to_uint8
     from lineart_color.data.shots import read_shot
 
     shot = make_shot(frames=3, height=32, width=40, keyframes=(0, 2))
-    source = np.asarray(Image.open(shot / "line" / "0001.png").convert("L"))
-    lines = source < round(0.9 * 255)
-    colour = to_uint8(colorize_shot(read_shot(shot), NearestKeyframe())["0001"])
-    assert not np.all(colour[lines] == source[lines][:, None])  # a copied keyframe has its own lines
+    line = read_image(shot / "line" / "0001.png", "L")
+    raw = colorize_shot(read_shot(shot), NearestKeyframe(), lines=False)["0001"]
     frames = {}
     for flag in ("--keep-lines", "--no-keep-lines"):
         assert main(["colorize", str(shot), "--out", str(tmp_path / flag), "--method", "nearest", flag]) == 0
-        frames[flag] = np.asarray(Image.open(tmp_path / flag / "0001.png").convert("RGB"))
-    assert np.all(frames["--keep-lines"][lines] == source[lines][:, None])
-    np.testing.assert_array_equal(frames["--keep-lines"][~lines], colour[~lines])
-    np.testing.assert_array_equal(frames["--no-keep-lines"], colour)
+        frames[flag] = np.asarray(Image.open(tmp_path / flag / "0001.png").convert("RGB")).astype(int)
+    np.testing.assert_array_equal(frames["--no-keep-lines"], to_uint8(raw))
+    laid = frames["--keep-lines"]
+    cores = line < 0.02
+    assert cores.any() and laid[cores].max() <= 5  # line cores are the ink: black
+    clean = line >= 0.98  # paint untouched by any line keeps the colourer's paint (up to the multiply)
+    assert np.abs(laid[clean] - to_uint8(raw * line[..., None])[clean]).max() <= 1
+
+
+def test_half_dark_line_over_red_paint_is_darkened_red():
+    colour = np.zeros((6, 7, 3), np.float32)
+    colour[..., 0] = 1.0
+    line = np.ones((6, 7), np.float32)
+    line[3, 1:6] = 0.5  # a faint line, as anti-aliasing draws one
+    out = colorizers.with_lines(colour, line, ink_colour=False)
+    np.testing.assert_allclose(out[3, 3], (0.5, 0.0, 0.0), atol=1e-6)
+    np.testing.assert_allclose(out[0, 0], (1.0, 0.0, 0.0))
 
 
 def test_bad_swaps_and_folders_are_one_line_errors(tmp_path, capsys):

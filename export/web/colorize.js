@@ -8,7 +8,6 @@
 
 export const SIZE_MULTIPLE = 8;
 const WHITE = 255;
-const LINE_GREY = 0.9; // line pixels, as lineart_color.studio.line_pixels counts them
 
 /** Opaque RGB bytes of one pixel: transparency composited onto white paper. */
 function onPaper(data, offset) {
@@ -135,19 +134,6 @@ export function paperRgba(frame) {
   return rgba;
 }
 
-/** Lay the line art's own line pixels (grey below LINE_GREY) over coloured RGBA bytes, in place, as
- * `colorize --keep-lines` (studio.with_original_lines) does. */
-function withOriginalLines(rgba, line) {
-  const pixels = line.width * line.height;
-  for (let i = 0; i < pixels; i += 1) {
-    const grey = luma(onPaper(line.data, 4 * i));
-    if (grey / WHITE < LINE_GREY) {
-      rgba.fill(grey, 4 * i, 4 * i + 3);
-    }
-  }
-  return rgba;
-}
-
 /** [H, W, 3] colour in [0, 1] -> opaque RGBA bytes, rounded as lineart_color writes PNGs. */
 export function colourToRgba(tf, colour) {
   const bytes = tf.tidy(() => tf.floor(colour.clipByValue(0, 1).mul(WHITE).add(0.5)));
@@ -185,18 +171,15 @@ export async function colorize(tf, model, manifest, line, keyframes, onStage = (
 }
 
 /**
- * Colour `line` into the frame `colorize` writes: opaque RGBA bytes, with the line art's own line
- * pixels laid over them unless keepLines is false (--no-keep-lines).
+ * Colour `line` into the frame `colorize` writes: opaque RGBA bytes. The graph itself lays the line
+ * art over the paint as ink, as `colorize` does by default.
  * Returns {frame: {data, width, height}, seconds} (the network's time).
  */
-export async function colourFrame(tf, model, manifest, line, keyframes, keepLines = true) {
+export async function colourFrame(tf, model, manifest, line, keyframes) {
   const result = await colorize(tf, model, manifest, line, keyframes);
   const data = colourToRgba(tf, result.colour);
   result.colour.dispose();
-  return {
-    frame: { data: keepLines ? withOriginalLines(data, line) : data, width: result.width, height: result.height },
-    seconds: result.seconds,
-  };
+  return { frame: { data, width: result.width, height: result.height }, seconds: result.seconds };
 }
 
 /** Frame names in natural order ('2' before '10'), as Python's shots.natural_key sorts them. */

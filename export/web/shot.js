@@ -1,7 +1,7 @@
 // Colour every frame of a shot folder (SHOT/line/*, SHOT/color/* keyframes), as
 // `lineart-color colorize` does: keyframes pass through as painted, every other frame is
-// coloured from its nearest keyframes before and after, and its line pixels are the line
-// art's own (--keep-lines). Reading, encoding and saving are passed in, so the same code
+// coloured from its nearest keyframes before and after, with its line art laid over the paint
+// as ink (in the exported graph, as colorize does by default). Reading, encoding and saving are passed in, so the same code
 // serves the page (picked or dropped files, a ZIP), the Electron app (a folder) and tests.
 
 import { colourFrame, naturalCompare, nearestKeyframes, paperRgba, takesKeyframes } from './colorize.js';
@@ -66,7 +66,7 @@ function cachedReader(readFrame) {
 
 /** One frame as `colorize` writes it: {data: RGBA bytes, width, height}.
  * `readKey` caches: a keyframe serves many frames, other frames are read once. */
-async function shotFrame(tf, model, manifest, shot, name, { readFrame, readKey, keepLines }) {
+async function shotFrame(tf, model, manifest, shot, name, { readFrame, readKey }) {
   if (shot.keyframes.includes(name)) {
     const painted = await readKey('color', name);
     return { data: paperRgba(painted), width: painted.width, height: painted.height };
@@ -75,19 +75,19 @@ async function shotFrame(tf, model, manifest, shot, name, { readFrame, readKey, 
   const keys = takesKeyframes(manifest) ? nearestKeyframes(shot.frames, shot.keyframes, name) : [];
   const keyframes = await Promise.all(keys.map(async (key) => (
     { color: await readKey('color', key), line: await readKey('line', key) })));
-  return (await colourFrame(tf, model, manifest, line, keyframes, keepLines)).frame;
+  return (await colourFrame(tf, model, manifest, line, keyframes)).frame;
 }
 
 /**
  * shot: {frames: [names], keyframes: [names]}; io: {readFrame(kind, name) -> frame,
  * encodePng(frame) -> bytes, save(name, bytes), onProgress(done, total, name), signal (an
- * AbortSignal: cancel between frames), keepLines (default true)}.
+ * AbortSignal: cancel between frames)}.
  */
 export async function colourShot(tf, model, manifest, shot, io) {
   if (takesKeyframes(manifest) && !shot.keyframes.length) {
     throw new Error('the shot has no painted keyframe in its color/ folder');
   }
-  const readers = { readFrame: io.readFrame, readKey: cachedReader(io.readFrame), keepLines: io.keepLines ?? true };
+  const readers = { readFrame: io.readFrame, readKey: cachedReader(io.readFrame) };
   for (const [index, name] of shot.frames.entries()) {
     io.signal?.throwIfAborted();
     const frame = await shotFrame(tf, model, manifest, shot, name, readers);

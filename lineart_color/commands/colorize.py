@@ -18,22 +18,24 @@ from pathlib import Path
 from lineart_color.commands.common import add_command, add_max_pixels, apply_max_pixels, positive_int, standalone_main
 from lineart_color.errors import UserError
 
-METHODS = ("flow", "corr", "ctn", "ctn+tcn", "lcmftn", "memo", "sa-unet", "bucket", "nearest")
+METHODS = ("match", "flow", "corr", "ctn", "ctn+tcn", "lcmftn", "memo", "sa-unet", "bucket", "nearest")
 # method -> the network kind its --model holds
 NETWORK_KINDS = {"corr": "corr", "ctn": "ctn", "ctn+tcn": "ctn", "lcmftn": "lcmftn", "memo": "memo",
                  "sa-unet": "sa-unet"}
 REFERENCE_FREE = ("memo", "sa-unet")  # methods that need no keyframe
-# The best colourer measured on val (moji gentle and three times the motion, clipart together); see README.
-DEFAULT_METHOD = "corr"
+# The best colourer measured on val (every set, every figure, against every floor); see README.
+DEFAULT_METHOD = "match"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("shot", type=Path, metavar="SHOT", help="a shot folder, or a folder of shot folders")
     parser.add_argument("--out", type=Path, required=True, help="new folder for the coloured frames")
     parser.add_argument("--method", choices=METHODS, default=DEFAULT_METHOD,
-                        help=f"corr: the learned correspondence colourer (a learned choice among the optical "
-                             f"flow's warps; slower: use flow for large frames); flow: keyframe paints carried "
-                             f"along dense optical flow; ctn: the Colour Transform Network; ctn+tcn: refined by a "
+                        help=f"match: keyframe paints carried along dense optical flow and along each closed "
+                             f"region's own motion as a whole, from every keyframe (and --reference); flow: keyframe "
+                             f"paints carried along dense optical flow from the two nearest keyframes (the floor); "
+                             f"corr: the learned correspondence colourer (a learned choice among the optical flow's "
+                             f"warps); ctn: the Colour Transform Network; ctn+tcn: refined by a "
                              f"temporal network; lcmftn: LCMFTN's correlation matching (give --model); memo: "
                              f"MemoPainter, for shots with no keyframe (give --model, and --memory); sa-unet: the "
                              f"reference-free self-attention U-Net, for drawings nobody has painted (it guesses "
@@ -45,6 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memory", default=None, metavar="FILE",
                         help="with --method memo: a memory file from `lineart-color memory build` (default: the "
                              "memory the network was trained with)")
+    parser.add_argument("--reference", action="append", type=Path, default=[], metavar="DIR",
+                        help="with --method match: a shot folder whose painted frames (DIR/color with DIR/line) are "
+                             "further references for every frame, beside the shot's own keyframes (a model sheet, "
+                             "the last shot's keyframes); repeatable")
     parser.add_argument("--temporal", default=None, metavar="PATH",
                         help="with --method ctn+tcn: the temporal network you trained (none ships)")
     palette = parser.add_mutually_exclusive_group()
@@ -59,14 +65,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "OUT/palette.gpl (the keyframes' paints, with each frame's pixel count); with --flat "
                              "or --snap also OUT/index/ (each pixel's palette index, for `lineart-color recolor`)")
     parser.add_argument("--keep-lines", action=argparse.BooleanOptionalAction, default=True,
-                        help="lay the line art's own pixels over the result unchanged (default; --no-keep-lines "
-                             "writes the colourer's pixels there)")
+                        help="lay the line art over the paint as a cel's ink layer: anti-aliased lines darken the "
+                             "paint, line cores are the ink, black or the keyframes' line colour (default; "
+                             "--no-keep-lines writes the colourer's own pixels)")
     add_max_pixels(parser)
 
 
 def make_colorizer(method: str = DEFAULT_METHOD, model: str | None = None, temporal: str | None = None,
-                   flat: bool = False, batch_size: int = 4, snap: bool = False, memory: str | None = None):
-    """The colourer a method names, with its networks loaded (bad model files fail here, before any work)."""
+                   flat: bool = False, batch_size: int = 4, snap: bool = False, memory: str | None = None,
+                   lines: bool = True, references: list | None = None):
+    """The colourer a method names, with its networks loaded (bad model files fail here, before any work).
+    `lines`: the networks lay the line art as ink in their graph (colorize_shot does it for the rest)."""
     from lineart_color import colorizers
 
     if method not in METHODS:
@@ -77,9 +86,12 @@ def make_colorizer(method: str = DEFAULT_METHOD, model: str | None = None, tempo
         raise UserError("--temporal: only with --method ctn+tcn")
     if method != "memo" and memory:
         raise UserError("--memory: only with --method memo")
+    if method != "match" and references:
+        raise UserError("--reference: only with --method match")
     if method in REFERENCE_FREE and (flat or snap):
         raise UserError(f"--flat/--snap: they bring colours onto the keyframes' paints; --method {method} uses no keyframe")
-    classical = {"bucket": colorizers.PaintBucket, "nearest": colorizers.NearestKeyframe, "flow": colorizers.FlowWarp}
+    classical = {"bucket": colorizers.PaintBucket, "nearest": colorizers.NearestKeyframe, "flow": colorizers.FlowWarp,
+                 "match": lambda: colorizers.FlowWarp(shapes=True, references=read_references(references or []))}
     if method in classical:
         colorizer = classical[method]()
     else:
@@ -89,12 +101,12 @@ def make_colorizer(method: str = DEFAULT_METHOD, model: str | None = None, tempo
         import_tensorflow()
         color_network = load_network(model, NETWORK_KINDS[method], "--model")
         if method == "memo":
-            return memo_colorizer(color_network, memory, batch_size)
+            return memo_colorizer(color_network, memory, batch_size, lines)
         if method == "sa-unet":
-            return colorizers.ReferenceFreeColorizer(color_network, batch_size, name=method)
+            return colorizers.ReferenceFreeColorizer(color_network, batch_size, name=method, lines=lines)
         temporal_network = load_network(temporal, "tcn", "--temporal") if method == "ctn+tcn" else None
         colorizer = colorizers.NetworkColorizer(color_network, temporal_network, batch_size, name=method,
-                                                priors=method == "corr")
+                                                priors=method == "corr", lines=lines)
     if flat and snap:
         raise UserError("--flat/--snap: choose one")
     if flat or snap:
@@ -102,14 +114,27 @@ def make_colorizer(method: str = DEFAULT_METHOD, model: str | None = None, tempo
     return colorizer
 
 
-def memo_colorizer(network, memory: str | None, batch_size: int):
+def memo_colorizer(network, memory: str | None, batch_size: int, lines: bool = True):
     from lineart_color import colorizers
     from lineart_color.models.memory_file import load_memory, require_memory
 
     require_memory(network)
     if memory is not None:
         load_memory(memory, network)
-    return colorizers.ReferenceFreeColorizer(network, batch_size, name="memo")
+    return colorizers.ReferenceFreeColorizer(network, batch_size, name="memo", lines=lines)
+
+
+def read_references(folders: list[Path]) -> list:
+    """The validated reference shots of --reference, each with at least one painted frame."""
+    from lineart_color.data.shots import LINE_DIR, read_shot
+
+    shots = []
+    for folder in folders:
+        if not (Path(folder) / LINE_DIR).is_dir():
+            raise UserError(f"--reference {folder}: not a shot folder (no {LINE_DIR}/ in it)")
+        shots.append(read_shot(folder))
+        shots[-1].require_keyframes(1)
+    return shots
 
 
 def read_shots(path: Path) -> list:
@@ -136,7 +161,7 @@ def write_layers(folder: Path, shot, colours: dict, indexed: bool) -> None:
     for name, colour in colours.items():
         line = shot.line(name)
         write_rgba(folder / "paint" / f"{name}.png", studio.paint_layer(colour, line))
-        write_rgba(folder / "line" / f"{name}.png", studio.line_layer(line))
+        write_rgba(folder / "line" / f"{name}.png", studio.line_layer(colour, line))
         counts[name] = studio.paint_counts(colour, line, palette)
         if indexed:  # 8-bit ("L") or 16-bit ("I;16") greyscale PNG
             Image.fromarray(studio.paint_indices(colour, line, palette)).save(folder / "index" / f"{name}.png")
@@ -148,10 +173,8 @@ def write_colorized(shots: list, colorizer, out: Path, single: bool, layers: boo
                     keep_lines: bool = True) -> int:
     """Colour the shots into OUT (staged, so OUT appears only when complete); returns frames written.
     With `layers`, each shot's folder also gets its paint and line layers and its palette; with
-    `keep_lines`, every frame's line pixels are the line art's own (studio.with_original_lines)."""
-    from PIL import Image
-
-    from lineart_color import studio
+    `keep_lines`, every coloured frame has its line art laid over the paint as ink (the colourer
+    must be made with the same `lines`, make_colorizer)."""
     from lineart_color.colorizers import OnPalette, colorize_shot
     from lineart_color.data.images import write_image
     from lineart_color.data.staging import staged_output_dir
@@ -163,12 +186,9 @@ def write_colorized(shots: list, colorizer, out: Path, single: bool, layers: boo
         for shot in shots:
             folder = stage if single else stage / shot.path.name
             folder.mkdir(exist_ok=True)
-            colours = colorize_shot(shot, colorizer, progress)
+            colours = colorize_shot(shot, colorizer, progress, lines=keep_lines)
             for name, colour in colours.items():
-                if keep_lines and name not in shot.keyframes:  # keyframes go through as painted
-                    Image.fromarray(studio.with_original_lines(colour, shot.line(name))).save(folder / f"{name}.png")
-                else:
-                    write_image(folder / f"{name}.png", colour)
+                write_image(folder / f"{name}.png", colour)
                 written += 1
             if layers:
                 write_layers(folder, shot, colours, isinstance(colorizer, OnPalette))
@@ -176,6 +196,7 @@ def write_colorized(shots: list, colorizer, out: Path, single: bool, layers: boo
 
 
 def run(args: argparse.Namespace) -> None:
+    from lineart_color import colorizers
     from lineart_color.data.shots import LINE_DIR
     from lineart_color.data.staging import check_output_dir
 
@@ -183,9 +204,11 @@ def run(args: argparse.Namespace) -> None:
     shots = read_shots(args.shot)
     check_output_dir(args.out, "--out")
     colorizer = make_colorizer(args.method, args.model, args.temporal, args.flat, args.batch_size, args.snap,
-                               args.memory)
+                               args.memory, args.keep_lines, args.reference)
     for shot in shots:  # every shot, before any is coloured
         shot.require_keyframes(colorizer.keyframes_needed)
+        for reference in read_references(args.reference):
+            colorizers.references_of(reference, shot)  # the same frame size, or one line now
     single = (args.shot / LINE_DIR).is_dir()
     written = write_colorized(shots, colorizer, args.out, single, args.layers, args.keep_lines)
     print(f"coloured {len(shots)} shot(s) with {colorizer.name}: {written} frames in {args.out}")

@@ -1,9 +1,9 @@
 """`make demo` (`python -m lineart_color.commands.demo`): the main job, end to end, on fresh OpenMoji val shots.
 
 Renders val-split shots with keyframes first and last, colours them with the default
-colourer (the learned correspondence colourer: a choice among optical-flow warps of the
-keyframes' paints) and the paper's Colour Transform Network (as is and snapped to the
-keyframes' paints), writes per-frame PNGs, a contact sheet (line | output | truth) and
+colourer (`match`: the keyframes' paints carried along optical flow and along each closed
+region's own motion), the learned correspondence colourer and the paper's Colour Transform
+Network (as is and snapped to the keyframes' paints), writes per-frame PNGs, a contact sheet (line | output | truth) and
 an animated GIF per shot, and prints the evaluation table beside the floors: copying the
 nearest keyframe, the classical paint bucket, and optical flow.
 """
@@ -34,11 +34,11 @@ def render_val_shots(folder: Path, count: int, frames: int, size: int, seed: int
 
 
 def demo_methods() -> dict:
-    """name -> colourer: the bundled networks (those that ship; corr is the default) and the floors."""
-    from lineart_color.commands.colorize import make_colorizer
+    """name -> colourer: the default (match), the bundled networks (those that ship) and the floors."""
+    from lineart_color.commands.colorize import DEFAULT_METHOD, make_colorizer
     from lineart_color.models.files import BUNDLED
 
-    methods = {}
+    methods = {DEFAULT_METHOD: make_colorizer(DEFAULT_METHOD)}
     if BUNDLED["corr"].is_file():
         methods["corr"] = make_colorizer("corr")
     methods.update({"ctn": make_colorizer("ctn"), "ctn+snap": make_colorizer("ctn", snap=True)})

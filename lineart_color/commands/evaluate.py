@@ -8,7 +8,8 @@ dataset). Each --baseline adds a row computed on the spot; `region-ceiling` is t
 flattened to one keyframe paint per closed region, the best that any region-filling method
 (the paint bucket, `colorize --flat`) can score on this line art. Frames that are
 keyframes are not scored. Figures (DESIGN.md): PSNR and SSIM on RGB; flat-region accuracy, the share of
-painted pixels within deltaE76 10 of the truth, pooled over frames; and flicker, the mean
+painted pixels within deltaE76 10 of the truth, pooled over frames; line-zone accuracy, the same
+on the pixels within 2 px of a line (halos, lost line colour); and flicker, the mean
 colour change between consecutive frames where the line art stands still (beside the
 truth's own, which real motion sets).
 """
@@ -41,6 +42,8 @@ class MethodScores:
     ssim: list[float] = field(default_factory=list)
     right: int = 0
     painted: int = 0
+    line_right: int = 0
+    line_zone: int = 0
     flicker: list[float] = field(default_factory=list)
 
     def add_shot(self, shot, colours: dict[str, np.ndarray]) -> None:
@@ -53,6 +56,9 @@ class MethodScores:
             right, painted = metrics.flat_accuracy_counts(output, truth, shot.line(name))
             self.right += right
             self.painted += painted
+            right, zone = metrics.line_zone_counts(output, truth, shot.line(name))
+            self.line_right += right
+            self.line_zone += zone
         lines = [shot.line(name) for name in shot.names]
         self.flicker.append(metrics.temporal_change([colours[name] for name in shot.names], lines))
 
@@ -63,6 +69,7 @@ class MethodScores:
             "psnr": mean(self.psnr),  # perfect frames count as PSNR_CAP, so one cannot make the mean inf
             "ssim": mean(self.ssim),
             "flat_accuracy": self.right / self.painted if self.painted else float("nan"),
+            "line_zone_accuracy": self.line_right / self.line_zone if self.line_zone else float("nan"),
             "flicker": float(np.nanmean(self.flicker)) if not np.all(np.isnan(self.flicker)) else float("nan"),
         }
 
@@ -114,17 +121,18 @@ def evaluate(shots: list, predictions: dict[str, callable]) -> dict[str, dict[st
             truth_flicker.append(metrics.temporal_change([shot.truth(name) for name in shot.names], lines))
     results = {method: scores.summary() for method, scores in totals.items()}
     results["truth"] = {"frames": results[next(iter(results))]["frames"] if results else 0,
-                        "psnr": float("inf"), "ssim": 1.0, "flat_accuracy": 1.0,
+                        "psnr": float("inf"), "ssim": 1.0, "flat_accuracy": 1.0, "line_zone_accuracy": 1.0,
                         "flicker": float(np.nanmean(truth_flicker)) if truth_flicker else float("nan")}
     return results
 
 
 def format_table(results: dict[str, dict[str, float]]) -> str:
     width = max(12, *(len(name) for name in results))
-    lines = [f"{'method':<{width}} {'frames':>6} {'PSNR':>7} {'SSIM':>6} {'flat acc':>8} {'flicker':>8}"]
+    lines = [f"{'method':<{width}} {'frames':>6} {'PSNR':>7} {'SSIM':>6} {'flat acc':>8} {'line acc':>8} "
+             f"{'flicker':>8}"]
     for name, row in results.items():
         lines.append(f"{name:<{width}} {row['frames']:>6d} {row['psnr']:>7.2f} {row['ssim']:>6.3f} "
-                     f"{row['flat_accuracy']:>8.3f} {row['flicker']:>8.4f}")
+                     f"{row['flat_accuracy']:>8.3f} {row['line_zone_accuracy']:>8.3f} {row['flicker']:>8.4f}")
     return "\n".join(lines)
 
 
@@ -197,8 +205,8 @@ def run(args: argparse.Namespace) -> None:
         predictions[baseline] = lambda shot, colorizer=colorizer: colorizers.colorize_shot(shot, colorizer)
     results = evaluate(shots, predictions)
     table = sys.stderr if args.json == "-" else sys.stdout  # with --json -, stdout is the JSON alone
-    print(f"{len(shots)} shot(s); keyframes are not scored; flat acc: painted pixels within deltaE 10 of the truth",
-          file=table)
+    print(f"{len(shots)} shot(s); keyframes are not scored; flat acc: painted pixels within deltaE 10 of the truth; "
+          f"line acc: the same within 2 px of a line", file=table)
     print(format_table(results), file=table)
     if args.json:
         write_json(results, args.json)

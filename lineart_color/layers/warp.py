@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from keras import ops
 
+from lineart_color.layers.ink import spread
+
 
 def pixel_grid(height, width):
     """[H, W, 2] float32 (x, y) pixel coordinates."""
@@ -100,27 +102,7 @@ def local_correlation(target, source, radius: int):
 def paint_under_lines(colour, line, steps: int, threshold: float = 0.5):
     """[N, H, W, 3]: line pixels (grey < threshold) take a neighbouring paint, `steps` pixels deep.
 
-    Each step hands every still-unpainted line pixel the colour of an already-painted
-    neighbour (the first in a fixed order), so paint grows under the lines without mixing
-    two paints. Pixels deeper than `steps` inside a line keep their own colour (a large
-    black shape is black paint).
+    Paint grows under the lines without mixing two paints (ink.spread). Pixels deeper than
+    `steps` inside a line keep their own colour (a large black shape is black paint).
     """
-    painted = ops.cast(line >= threshold, colour.dtype)  # [N, H, W, 1]
-    order = [(-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1)]
-    for _ in range(steps):
-        new_colour, new_painted = colour, painted
-        for dy, dx in order:
-            neighbour_colour = _shift(colour, dy, dx)
-            neighbour_painted = _shift(painted, dy, dx)
-            take = (1.0 - new_painted) * neighbour_painted  # unpainted here, painted there
-            new_colour = new_colour * (1.0 - take) + neighbour_colour * take
-            new_painted = new_painted + take
-        colour, painted = new_colour, new_painted
-    return colour
-
-
-def _shift(image, dy: int, dx: int):
-    """image[y + dy, x + dx] with zeros outside (so outside is never 'painted')."""
-    shape = ops.shape(image)
-    padded = ops.pad(image, [[0, 0], [1, 1], [1, 1], [0, 0]])
-    return ops.slice(padded, [0, 1 + dy, 1 + dx, 0], [shape[0], shape[1], shape[2], image.shape[-1]])
+    return spread(colour, ops.cast(line >= threshold, colour.dtype), steps)[0]

@@ -49,6 +49,7 @@ from keras import ops
 
 from lineart_color.data.distance_graph import distance_field_graph
 from lineart_color.layers.batch_fold import fold_into_batch, unfold_from_batch
+from lineart_color.layers import ink
 from lineart_color.layers.conv_block import ConvBlock
 from lineart_color.layers.similarity_transform import map_query_chunks
 from lineart_color.layers.warp import (local_correlation, paint_under_lines, pixel_grid, sample_bilinear,
@@ -315,6 +316,7 @@ class CandidateChooser(keras.layers.Layer):
 @keras.saving.register_keras_serializable(package="lineart_color")
 class CorrespondenceNetwork(SizeFreeWeights, keras.Model):
     takes_distance_fields = False  # it computes its own from the line art (serving_graph.network_inputs)
+    carries_line_colour = True  # its line cores are keyframe pixels: the ink keeps their colour (layers/ink.py)
 
     def __init__(self, widths=(24, 48, 96), match_dim: int = 64, radius: int = 3, fill_steps: int = 6,
                  chunk_size: int = 2048, own_flow: bool = True, choice_width: int = 32, **kwargs):
@@ -388,15 +390,16 @@ class CorrespondenceNetwork(SizeFreeWeights, keras.Model):
 
     def carry(self, target_line, key_line, colour, flows, count):
         """Each candidate's keyframe carried to the target along its flow [B*K*n, H, W, 2]: its paint
-        with lines taken out, its line art, and the target drawn with it ("drawn": the target's lines
-        over the paint, except where a target line meets a keyframe line, which keeps the keyframe's
-        own line colour). target_line is one a candidate; key_line and colour one a keyframe."""
+        with lines taken out and where its lines lie (what the chooser reads), and the target drawn
+        with it ("drawn": the keyframe's clean paint under the target's lines laid as ink, the ink
+        being the keyframe's own line colour where a keyframe line is carried, layers/ink.py).
+        target_line is one a candidate; key_line and colour one a keyframe."""
         repeat = lambda x: ops.repeat(x, count, axis=0)
         paint = sample_nearest(repeat(paint_under_lines(colour, key_line, self.fill_steps)), flows)
         key_on_line = sample_nearest(repeat(key_line), flows) < LINE_THRESHOLD
-        on_line = target_line < LINE_THRESHOLD
-        raw = sample_nearest(repeat(colour), flows)
-        drawn = ops.where(ops.logical_and(on_line, key_on_line), raw, paint * target_line)
+        clean = ink.paint_of(colour, key_line)
+        carried = sample_nearest(repeat(ops.concatenate([clean, ink.ink_of(colour, key_line, clean)], axis=-1)), flows)
+        drawn = ink.composite(carried[..., :3], carried[..., 3:], target_line)
         return {"paint": paint, "key_on_line": ops.cast(key_on_line, "float32"), "drawn": drawn}
 
     def candidate_features(self, target_line, target_distance, key_distance, flows, carried, costs, own_mask,
