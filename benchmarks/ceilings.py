@@ -5,7 +5,8 @@
 SET must be what `lineart-color data moji|clipart SET --split val --shots N --seed S --keyframes 0,-1
 --motion M` wrote; the same flags here re-render its shots' true motion (the renderer knows every
 cel's transform), and the frames are checked against SET's truth. Two rows, four figures each
-(PSNR, SSIM, flat acc, line-zone acc), frames written as colorize writes them (lines laid as ink):
+(PSNR, SSIM, flat acc, line-zone acc), frames drawn as `match` draws them (keyframe paint and ink
+carried, the target's lines laid over them as ink):
 
 - true motion: every pixel copies the keyframe pixel the renderer says it is (the nearest keyframe
   that shows it; the nearest keyframe where none does);
@@ -60,7 +61,7 @@ def perfect_choice_colour(shot, candidates, name: str) -> np.ndarray:
 
 def ceilings(folder: Path, source: str, motion: float, seed: int) -> dict:
     from lineart_color import flow
-    from lineart_color.colorizers import FlowWarp, with_lines
+    from lineart_color.colorizers import FlowWarp
     from lineart_color.commands.evaluate import evaluate, read_truth_shots
     from lineart_color.data import openmoji
 
@@ -73,7 +74,8 @@ def ceilings(folder: Path, source: str, motion: float, seed: int) -> dict:
         moji_shot = openmoji.MojiShot.sample(openmoji.shot_rng(seed, index), drawings, len(shot.names), size,
                                              motion=motion, source=source)
         rendered = moji_shot.render_all()[0]
-        if np.abs(rendered[-1] - shot.truth(shot.names[-1])).max() > 2 / 255:
+        # the same shot: a few anti-aliased pixels may differ (cairosvg), a whole other shot would not
+        if np.abs(rendered[-1] - shot.truth(shot.names[-1])).mean() > 1 / 255:
             raise SystemExit(f"{shot.path}: not shot {index} of --source {source} --motion {motion} --seed {seed}")
         candidates_of = match.candidates(shot)
         true, perfect, prepared = {}, {}, {}
@@ -86,8 +88,8 @@ def ceilings(folder: Path, source: str, motion: float, seed: int) -> dict:
             for key in keys:
                 if key not in prepared:
                     prepared[key] = flow.Keyframe.of(shot.line(key), shot.color(key))
-            true[name] = with_lines(true_motion_colour(shot, moji_shot, name, keys, prepared), shot.line(name), True)
-            perfect[name] = with_lines(perfect_choice_colour(shot, candidates, name), shot.line(name), True)
+            true[name] = true_motion_colour(shot, moji_shot, name, keys, prepared)  # lines laid as match lays them
+            perfect[name] = perfect_choice_colour(shot, candidates, name)
         outputs["true motion"][shot.path.name], outputs["perfect choice"][shot.path.name] = true, perfect
         print(f"  {folder.name}: {shot.path.name} done", flush=True)
     results = evaluate(shots, {row: (lambda shot, row=row: outputs[row][shot.path.name]) for row in outputs})

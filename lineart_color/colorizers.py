@@ -2,9 +2,11 @@
 
 Every colourer answers `colour_frames(shot, names)` with (name, colour) pairs for frames
 that have no keyframe; `colorize_shot` passes the keyframes through unchanged, adds the
-rest, and lays each frame's line art over its colour as ink (layers/ink.lay_lines; the
-networks do it inside the serving graph, `lays_lines`). A colourer that copies keyframe
-pixels (`carries_line_colour`) keeps the keyframes' line colour in the ink. Each frame is
+rest, and lays each frame's line art over its colour as ink (layers/ink.lay_lines), unless
+the colourer did (`lays_lines`: the networks inside the serving graph; `flow` and `match`,
+and the correspondence network, draw the lines themselves with the keyframes' carried ink).
+A colourer whose line cores are keyframe pixels (`carries_line_colour`) keeps their colour in
+the ink when lines are laid after it (after `--flat`/`--snap`). Each frame is
 coloured from the nearest keyframe before it and after it
 (`Shot.nearest_keyframes`; one is enough).
 
@@ -143,7 +145,9 @@ class FlowWarp:
     shots; without, from the nearest keyframe before and after, along the flow only (the floor)."""
 
     keyframes_needed = 1
-    lays_lines, carries_line_colour = False, True
+    # It lays the target's lines itself, as it carries the keyframes' paint and ink (flow.drawn):
+    # laying them again from its own output would only blur which paint lies under an edge.
+    lays_lines, carries_line_colour = True, True
 
     def __init__(self, shapes: bool = False, references: Sequence[Shot] = ()):
         self.shapes, self.references = shapes, list(references)

@@ -42,9 +42,6 @@ COARSE_STEP, FINE_STEP = 10.0, 2.0
 SAMPLES = 400
 # An outline pixel moved within this many px of a keyframe line is on it.
 OUTLINE_REACH = 2.0
-# A map agrees with an optical flow at a pixel when it sends it within this many px of the flow's
-# destination; the share of such pixels counts this much in the score.
-FLOW_AGREE, FLOW_WEIGHT = 2.0, 0.0
 # Score charges: per frame diagonal of centroid distance, and per 180 degrees of turning.
 SHIFT_CHARGE, TURN_CHARGE = 0.3, 0.05
 # A region's best fit must score at least this (about this share of its pixels inside the matched region).
@@ -115,33 +112,21 @@ def _moved(matrices: np.ndarray, points: np.ndarray, key: Layout):
     return np.clip(ys, 0, height - 1), np.clip(xs, 0, width - 1), inside
 
 
-def _flow_support(matrices: np.ndarray, inner: np.ndarray, flowed: list[np.ndarray]) -> np.ndarray:
-    """[A]: the largest share of the region's pixels that a map sends where one of the optical flows does."""
-    if not flowed:
-        return np.zeros(len(matrices))
-    moved = np.einsum("aij,nj->ani", matrices[:, :, :2], inner) + matrices[:, None, :, 2]
-    return np.max([(np.linalg.norm(moved - destination, axis=-1) <= FLOW_AGREE).mean(axis=1)
-                   for destination in flowed], axis=0)
-
-
 def _scores(matrices: np.ndarray, points: tuple[np.ndarray, np.ndarray], key: Layout, region: int,
-            shift: float, flowed: list[np.ndarray] = ()) -> np.ndarray:
-    """[A]: for maps [A, 2, 3], half the share of the region's pixels each puts inside the keyframe
-    region plus half the share of its outline it puts on a keyframe line, less the charges for
-    distance (shift, in frame diagonals) and for turning, plus a bonus for agreeing with an optical
-    flow (`flowed`: where each flow sends the region's pixels). The outline is what pins a region
-    that is only partly seen (occluded, or cut by the frame's edge) inside a larger one; the flow
-    is what tells apart fits that slide along a straight outline."""
+            shift: float) -> np.ndarray:
+    """[A]: for maps [A, 2, 3], the mean of two shares: of the region's pixels each puts inside the
+    keyframe region, and of its outline it puts on a keyframe line; less the charges for distance
+    (shift, in frame diagonals) and for turning. The outline pins a region that is only partly
+    seen (occluded, or cut by the frame's edge) inside a larger one."""
     inner, outline = points
     rows, cols, inside = _moved(matrices, inner, key)
-    landed = (inside & (key.labels[rows, cols] == region)).mean(axis=1)
+    shares = [(inside & (key.labels[rows, cols] == region)).mean(axis=1)]
     if len(outline):
         rows, cols, inside = _moved(matrices, outline, key)
-        on_line = (inside & (key.line_distance[rows, cols] <= OUTLINE_REACH)).mean(axis=1)
-        landed = 0.5 * landed + 0.5 * on_line
+        shares.append((inside & (key.line_distance[rows, cols] <= OUTLINE_REACH)).mean(axis=1))
+    landed = np.mean(shares, axis=0)
     turns = np.abs(np.rad2deg(np.arctan2(matrices[:, 1, 0], matrices[:, 0, 0])))
-    support = FLOW_WEIGHT * _flow_support(matrices, inner, list(flowed)) if FLOW_WEIGHT else 0.0
-    return landed + support - SHIFT_CHARGE * shift - TURN_CHARGE * turns / 180.0
+    return landed - SHIFT_CHARGE * shift - TURN_CHARGE * turns / 180.0
 
 
 def _turned(angles: np.ndarray, scale: float, source: np.ndarray, destination: np.ndarray) -> np.ndarray:
@@ -167,10 +152,8 @@ def _flow_hypothesis(points: np.ndarray, flow: np.ndarray) -> np.ndarray | None:
 
 def best_fit(target: Layout, region: int, key: Layout, flows: list[np.ndarray], rng: np.random.Generator):
     """(map [2, 3], score, keyframe region) of the target region's best similarity into the keyframe, or None."""
-    inner, outline = (_sample(np.nonzero(mask), rng) for mask in
-                      (target.labels == region, (target.labels == region) & target.edges))
-    points = (inner, outline)
-    flowed = [inner + flow[inner[:, 1].astype(int), inner[:, 0].astype(int)] for flow in flows]
+    mine = target.labels == region
+    points = inner, outline = tuple(_sample(np.nonzero(mask), rng) for mask in (mine, mine & target.edges))
     diagonal = float(np.hypot(*target.labels.shape))
     best = (None, -np.inf, 0)
     for flow in flows:
@@ -183,8 +166,7 @@ def best_fit(target: Layout, region: int, key: Layout, flows: list[np.ndarray], 
             k = int(labels[np.argmax(counts)])
             if key.matched[k]:
                 centre = apply(matrix, target.centroids[region][None])[0]
-                score = _scores(matrix[None], points, key, k, np.linalg.norm(centre - target.centroids[region]) / diagonal,
-                                flowed)[0]
+                score = _scores(matrix[None], points, key, k, np.linalg.norm(centre - target.centroids[region]) / diagonal)[0]
                 if score > best[1]:
                     best = (matrix, score, k)
     area = target.areas[region]
@@ -194,10 +176,9 @@ def best_fit(target: Layout, region: int, key: Layout, flows: list[np.ndarray], 
         scale = float(np.sqrt(key.areas[k] / area))
         shift = np.linalg.norm(key.centroids[k] - source) / diagonal
         angles = np.arange(-180.0, 180.0, COARSE_STEP)
-        coarse = angles[np.argmax(_scores(_turned(angles, scale, source, key.centroids[k]), points, key, k, shift,
-                                          flowed))]
+        coarse = angles[np.argmax(_scores(_turned(angles, scale, source, key.centroids[k]), points, key, k, shift))]
         angles = np.concatenate([[coarse], coarse + np.arange(-COARSE_STEP / 2, COARSE_STEP / 2 + 1e-6, FINE_STEP)])
-        scores = _scores(_turned(angles, scale, source, key.centroids[k]), points, key, k, shift, flowed)
+        scores = _scores(_turned(angles, scale, source, key.centroids[k]), points, key, k, shift)
         if scores.max() > best[1]:
             best = (similarity(angles[np.argmax(scores)], scale, source, key.centroids[k]), float(scores.max()), int(k))
     return best if best[0] is not None else None

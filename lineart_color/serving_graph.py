@@ -15,8 +15,9 @@ which takes the images alone and computes its own distance fields. A reference-f
     colorize(line [B, H, W, 1]) -> {"color": [B, H, W, 3]}
 
 The target's line art is laid over the colour as a cel's ink layer (layers/ink.lay_lines),
-as the last step of the graph: anti-aliased lines darken the paint under them, and a network
-that copies keyframe pixels (`carries_line_colour`) keeps the keyframes' line colour.
+as the last step of the graph: anti-aliased lines darken the paint under them, and line
+cores are black ink. A network that copies keyframe pixels (`carries_line_colour`, the
+correspondence colourer) draws the lines itself, with the keyframes' carried ink colour.
 
 `colorize` runs this same function, so what it writes is what the export computes.
 """
@@ -86,7 +87,8 @@ def network_inputs(network, line, ref_color, ref_line, priors=None) -> dict:
 
 
 def carries_line_colour(network) -> bool:
-    """True for a network whose output copies keyframe pixels, line cores included (their ink colour)."""
+    """True for a network that copies keyframe pixels and draws the target's lines itself, as ink of
+    the keyframes' line colour (the correspondence colourer)."""
     return getattr(network, "carries_line_colour", False)
 
 
@@ -114,8 +116,8 @@ def make_colorize_fn(color_network, temporal_network=None, lines: bool = True):
         if temporal_network is not None:
             window = temporal_window(color, line, ref_color, ref_line)
             color = temporal_network(window, training=False)[:, 1]
-        if lines:
-            color = lay_lines(color, line, carries_line_colour(color_network))
+        if lines and not carries_line_colour(color_network):  # one that carries keyframe ink draws its own lines
+            color = lay_lines(color, line, False)
         return {OUTPUT_NAME: color}
 
     return colorize

@@ -65,8 +65,8 @@ def network_inputs(line_file, key_files) -> dict[str, np.ndarray]:
 
 
 def python_colour(networks, inputs: dict[str, np.ndarray]) -> np.ndarray:
-    """The Keras networks' colour [B, H, W, 3] with the line art laid as ink (the graph's last step):
-    the reference every export is held to."""
+    """The Keras networks' colour [B, H, W, 3] with the line art laid as ink (the graph's last step,
+    for a network that does not draw its lines itself): the reference every export is held to."""
     from lineart_color.layers.ink import lay_lines
     from lineart_color.serving_graph import carries_line_colour
 
@@ -78,7 +78,9 @@ def python_colour(networks, inputs: dict[str, np.ndarray]) -> np.ndarray:
             np.concatenate([inputs["ref_color"][:, -1], inputs["ref_line"][:, -1]], -1),
         ], axis=1)
         colour = np.asarray(networks["tcn"](window, training=False))[:, 1]
-    return np.asarray(lay_lines(colour, inputs["line"], carries_line_colour(networks["ctn"])))
+    if carries_line_colour(networks["ctn"]):  # it draws its lines itself
+        return colour
+    return np.asarray(lay_lines(colour, inputs["line"], False))
 
 
 def run_node(script: Path, *args, timeout: float = 300) -> str:

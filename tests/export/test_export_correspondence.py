@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from export_helpers import EXPORT_ROOT, network_inputs, run_node, write_shot
+from export_helpers import EXPORT_ROOT, network_inputs, python_colour, run_node, write_shot
 from lineart_color.commands.export import export
 from lineart_color.models.correspondence import CorrespondenceNetwork
 from test_export import _case, _run_fresh
@@ -26,8 +26,8 @@ def corr(tmp_path_factory):
 
 
 def keras_colour(network, inputs):
-    signature = {key: inputs[key] for key in ("line", "ref_color", "ref_line")}
-    return np.asarray(network(signature, training=False)["color"])
+    """The network in memory with the graph's ink step (export_helpers.python_colour)."""
+    return python_colour({"ctn": network}, {key: inputs[key] for key in ("line", "ref_color", "ref_line")})
 
 
 @pytest.mark.slow
@@ -79,7 +79,7 @@ def test_a_colourer_choosing_among_optical_flows_exports_with_their_warps_as_an_
     case["priors"] = np.concatenate([rng.normal(0, 3, (1, 2, 2, 40, 56, 2)), rng.uniform(0, 0.5, (1, 2, 2, 40, 56, 1))],
                                     axis=-1).astype(np.float32)
     results = _run_fresh(bundle, {"case": case}, tmp_path)
-    expected = np.asarray(network(case, training=False)["color"])
+    expected = python_colour({"ctn": network}, case)
     same = np.abs(results["case/colorize"] - expected).max(axis=-1) < 1e-4
     assert same.mean() > 0.999, same.mean()
 

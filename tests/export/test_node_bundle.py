@@ -68,5 +68,5 @@ def test_a_reference_free_bundle_colours_line_art_alone(tmp_path):
     files = write_shot(tmp_path / "shot", HEIGHT, WIDTH)
     raw = tmp_path / "out.f32"
     run_node(RUNNER, tmp_path / "bundle", files["line1"], "--out", tmp_path / "out.png", "--raw", raw)
-    expected = np.asarray(network({"line": read_image(files["line1"], "L")[None, ..., None]})["color"])[0]
+    expected = python_colour({"ctn": network}, {"line": read_image(files["line1"], "L")[None, ..., None]})[0]
     assert np.abs(np.fromfile(raw, np.float32).reshape(HEIGHT, WIDTH, 3) - expected).max() < 1e-3
