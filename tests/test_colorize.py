@@ -289,7 +289,7 @@ def test_help_promises_only_what_ships(capsys):
         main(["colorize", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "trained (none ships)" in text  # --temporal: no temporal network is bundled
-    assert "default: corr, the best on val" in text
+    assert "default: match, the best on val" in text
 
 
 def test_match_takes_references_from_outside_the_shot(tmp_path, capsys):
