@@ -247,6 +247,7 @@ class ShotMotion:
         self._direct: dict[tuple[str, str], np.ndarray] = {}
         self._chained: dict[tuple[str, str], np.ndarray] = {}
         self._regions: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._layouts: dict = {}  # name -> segments.Layout at the working size
 
     def _shrink(self, line: np.ndarray) -> np.ndarray:
         if self.working == self.size:
@@ -278,12 +279,15 @@ class ShotMotion:
         if (target, key_name) not in self._regions:
             from lineart_color import segments
 
-            shrink = lambda name: self._shrink(self.lines[name])
+            for name in (target, key_name):  # each frame's regions are found once
+                if name not in self._layouts:
+                    self._layouts[name] = segments.Layout.of(self._shrink(self.lines[name]))
             hints = [self.direct(target, key_name)]
             if target in self.order and key_name in self.order:
                 hints.append(self.chained(target, key_name))
             fallback = (self.direct(target, key_name), self.direct(key_name, target))
-            self._regions[(target, key_name)] = segments.region_flows(shrink(target), shrink(key_name), fallback, hints)
+            self._regions[(target, key_name)] = segments.region_flows(self._layouts[target], self._layouts[key_name],
+                                                                      fallback, hints)
         return self._regions[(target, key_name)]
 
     def warps(self, target: str, key_name: str) -> list[tuple[np.ndarray, np.ndarray, float]]:

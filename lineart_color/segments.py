@@ -59,6 +59,7 @@ class Layout:
     matched: np.ndarray  # [count + 1] bool: large enough to match
     edges: np.ndarray  # [H, W] bool: region pixels next to a line (a region's outline)
     line_distance: np.ndarray  # [H, W] px to the nearest line pixel
+    nearest: np.ndarray  # [H, W] int32: the labels, line pixels given their nearest region's
 
     @staticmethod
     def of(line: np.ndarray) -> "Layout":
@@ -78,7 +79,8 @@ class Layout:
         lines = labels == 0
         edges = ~lines & ndimage.binary_dilation(lines)
         distance = ndimage.distance_transform_edt(~lines) if lines.any() else np.full(labels.shape, np.inf)
-        return Layout(labels, count, areas, np.nan_to_num(centroids), matched, edges, distance)
+        _, (rows, cols) = ndimage.distance_transform_edt(lines, return_indices=True)
+        return Layout(labels, count, areas, np.nan_to_num(centroids), matched, edges, distance, labels[rows, cols])
 
 
 def similarity(angle_deg: float, scale: float, source: np.ndarray, destination: np.ndarray) -> np.ndarray:
@@ -130,7 +132,11 @@ def _scores(matrices: np.ndarray, points: tuple[np.ndarray, np.ndarray], key: La
 
 
 def _turned(angles: np.ndarray, scale: float, source: np.ndarray, destination: np.ndarray) -> np.ndarray:
-    return np.stack([similarity(angle, scale, source, destination) for angle in angles])
+    """[A, 2, 3]: `similarity` for each angle, at once."""
+    theta = np.deg2rad(np.asarray(angles, np.float64))
+    cos, sin = scale * np.cos(theta), scale * np.sin(theta)
+    rotation = np.stack([np.stack([cos, -sin], axis=-1), np.stack([sin, cos], axis=-1)], axis=-2)
+    return np.concatenate([rotation, (destination - rotation @ source)[..., None]], axis=-1)
 
 
 def _sample(found: tuple[np.ndarray, np.ndarray], rng: np.random.Generator) -> np.ndarray:
@@ -184,22 +190,19 @@ def best_fit(target: Layout, region: int, key: Layout, flows: list[np.ndarray], 
     return best if best[0] is not None else None
 
 
-def region_flows(target_line: np.ndarray, key_line: np.ndarray, fallback: tuple[np.ndarray, np.ndarray],
+def region_flows(target: Layout, key: Layout, fallback: tuple[np.ndarray, np.ndarray],
                  hints: list[np.ndarray] = (), seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(forward target -> keyframe, backward keyframe -> target) [H, W, 2]: each matched region of
-    the target moved by its best similarity, every other pixel by `fallback` (forward, backward).
-    `hints`: optical flows target -> keyframe whose motion may be a region's (RANSAC hypotheses)."""
-    target, key = Layout.of(target_line), Layout.of(key_line)
+    """(forward target -> keyframe, backward keyframe -> target) [H, W, 2] between two frames' layouts
+    (Layout.of their line art): each matched region of the target moved by its best similarity, every
+    other pixel by `fallback` (forward, backward). `hints`: optical flows target -> keyframe whose
+    motion may be a region's (RANSAC hypotheses)."""
     forward, backward = fallback[0].copy(), fallback[1].copy()
     rng = np.random.default_rng(seed)
     height, width = target.labels.shape
     ys, xs = np.indices((height, width))
     grid = np.stack([xs, ys], axis=-1).astype(np.float64)
     # line pixels move with the nearest region (as label_regions hands back the closing)
-    _, (rows, cols) = ndimage.distance_transform_edt(target.labels == 0, return_indices=True)
-    nearest = target.labels[rows, cols]
-    _, (key_rows, key_cols) = ndimage.distance_transform_edt(key.labels == 0, return_indices=True)
-    key_nearest = key.labels[key_rows, key_cols]
+    nearest, key_nearest = target.nearest, key.nearest
     for region in np.nonzero(target.matched)[0]:
         found = best_fit(target, region, key, list(hints), rng)
         if found is None or found[1] < MIN_FIT:
