@@ -126,14 +126,19 @@ class Reference:
         self.line, self.colour = source.line(name), source.color(name)
 
 
-def references_of(source: Shot, shot: Shot) -> list[Reference]:
-    """Every painted frame of `source` as a reference for `shot` (same frame size, else a UserError)."""
+def require_reference_size(source: Shot, shot: Shot) -> None:
+    """A UserError unless the reference shot's frames have `shot`'s size (no frame is read)."""
     from lineart_color.data.shots import COLOR_DIR
     from lineart_color.errors import UserError
 
     if source.size != shot.size:
         raise UserError(f"{source.path / COLOR_DIR}: references are {source.size[0]}x{source.size[1]}, the shot "
                         f"{shot.path.name} is {shot.size[0]}x{shot.size[1]}")
+
+
+def references_of(source: Shot, shot: Shot) -> list[Reference]:
+    """Every painted frame of `source` as a reference for `shot` (same frame size, else a UserError)."""
+    require_reference_size(source, shot)
     return [Reference(source, name) for name in source.keyframes]
 
 
@@ -163,17 +168,17 @@ class FlowWarp:
     def candidates(self, shot: Shot):
         """A function name -> (motion, [flow.Candidate]): every warp a frame may be coloured along,
         sharing the shot's flows and each source's preparation between frames."""
-        references = [reference for source in self.references for reference in references_of(source, shot)]
-        motion = shot_motion(shot, self.shapes, references)
-        painted = {key: shot.color(key) for key in shot.keyframes}
-        painted.update({reference.name: reference.colour for reference in references})
-        prepared: dict[str, flow.Keyframe] = {}  # each source is prepared once per shot
+        references = {reference.name: reference for source in self.references
+                      for reference in references_of(source, shot)}
+        motion = shot_motion(shot, self.shapes, list(references.values()))
+        prepared: dict[str, flow.Keyframe] = {}  # each source is prepared (and its colour read) once per shot
 
         def of(name: str) -> tuple[flow.ShotMotion, list[flow.Candidate]]:
             found = []
-            for key in self.sources(shot, name) + [reference.name for reference in references]:
+            for key in self.sources(shot, name) + list(references):
                 if key not in prepared:
-                    prepared[key] = flow.Keyframe.of(motion.lines[key], painted[key], motion.full_size_image(key))
+                    colour = references[key].colour if key in references else shot.color(key)
+                    prepared[key] = flow.Keyframe.of(motion.lines[key], colour, motion.full_size_image(key))
                 found += motion.candidates(name, prepared[key], key)
             return motion, found
 

@@ -193,7 +193,7 @@ def colour_from_candidates(line: np.ndarray, candidates: Sequence[Candidate],
         key, forward = candidate.key, candidate.forward
         cost = warp_cost(image, key.image, forward, candidate.backward) + candidate.charge
         warped_paint, warped_ink = carried(candidate)
-        warped_off = off_frame(forward)
+        warped_off = off_frame(forward) if fill_hidden else None
         if best_cost is None:
             best_cost, paint, ink, off = cost, warped_paint, warped_ink, warped_off
             continue
@@ -201,7 +201,8 @@ def colour_from_candidates(line: np.ndarray, candidates: Sequence[Candidate],
         best_cost = np.where(better, cost, best_cost)
         paint = np.where(better[..., None], warped_paint, paint)
         ink = np.where(better[..., None], warped_ink, ink)
-        off = np.where(better, warped_off, off)
+        if fill_hidden:
+            off = np.where(better, warped_off, off)
     if fill_hidden:
         paint = fill_unexplained(paint, ~off, line)
     return drawn(paint, ink, line)
@@ -213,9 +214,10 @@ def carried(candidate: Candidate) -> tuple[np.ndarray, np.ndarray]:
 
 
 def drawn(paint: np.ndarray, ink: np.ndarray, line: np.ndarray) -> np.ndarray:
-    """[H, W, 3]: the target's lines over the paint, as a cel is composited (layers/ink.composite)."""
-    grey = np.asarray(line, np.float32)[..., None]
-    return (paint * grey + ink * (1.0 - grey)).astype(np.float32)
+    """[H, W, 3]: the target's lines over the paint, as a cel is composited (the ink layer's own composite)."""
+    from lineart_color.layers.ink import composite
+
+    return np.asarray(composite(paint, ink, np.asarray(line, np.float32)[..., None]), np.float32)
 
 
 def colour_from_keyframes(line: np.ndarray, keyframes: Sequence[Keyframe]) -> np.ndarray:

@@ -95,13 +95,13 @@ def apply(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
     return points @ matrix[:, :2].T + matrix[:, 2]
 
 
-def _labels_at(layout: Layout, points: np.ndarray) -> np.ndarray:
-    """The keyframe label at each (x, y) point, -1 outside the frame."""
-    height, width = layout.labels.shape
+def _labels_at(labels: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The label at each (x, y) point of a label map [H, W], -1 outside the frame."""
+    height, width = labels.shape
     xs, ys = np.rint(points[:, 0]).astype(int), np.rint(points[:, 1]).astype(int)
     inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
     found = np.full(len(points), -1)
-    found[inside] = layout.labels[ys[inside], xs[inside]]
+    found[inside] = labels[ys[inside], xs[inside]]
     return found
 
 
@@ -166,7 +166,7 @@ def best_fit(target: Layout, region: int, key: Layout, flows: list[np.ndarray], 
         matrix = _flow_hypothesis(outline if len(outline) >= 8 else inner, flow)  # flow holds best on lines
         if matrix is None:
             continue
-        landed = _labels_at(key, apply(matrix, inner))
+        landed = _labels_at(key.labels, apply(matrix, inner))
         labels, counts = np.unique(landed[landed > 0], return_counts=True)
         if len(labels):
             k = int(labels[np.argmax(counts)])
@@ -210,11 +210,9 @@ def region_flows(target: Layout, key: Layout, fallback: tuple[np.ndarray, np.nda
         matrix, _, k = found
         where = nearest == region
         moved = apply(matrix, grid[where])
-        # only pixels the map takes into the matched region or onto a line of it: not what the gap
-        # closing gave the region (a sliver of paper at the frame's edge), nor what leaves the frame
-        landing = _labels_at(key, moved)
-        fits = (landing == k) | ((landing == 0) & (key_nearest[tuple(np.clip(np.rint(moved[:, ::-1]).astype(int), 0,
-                                                                             np.array(key.labels.shape) - 1).T)] == k))
+        # only pixels the map takes into the matched region or onto a line nearest to it: not what the
+        # gap closing gave the region (a sliver of paper at the frame's edge), nor what leaves the frame
+        fits = _labels_at(key_nearest, moved) == k
         rows, cols = np.nonzero(where)
         forward[rows[fits], cols[fits]] = moved[fits] - grid[rows[fits], cols[fits]]
         back = key_nearest == k

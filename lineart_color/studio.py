@@ -3,9 +3,9 @@
     paint_layer(frame, line)    RGBA uint8: the frame's paint with no line in it; under each line the
                                 paint continues (the nearest clean pixel's colour); the background
                                 (paper regions touching the frame's edge) transparent
-    line_layer(frame, line)     RGBA uint8: the ink, its alpha the line art's darkness (255 - grey),
-                                its colour what composites back to the frame (black lines stay black,
-                                a keyframe's tinted line keeps its tint)
+    line_layer(frame, line, paint)  RGBA uint8: the ink over that paint layer, its alpha the line
+                                art's darkness (255 - grey), its colour what composites back to the
+                                frame (black lines stay black, a keyframe's tinted line keeps its tint)
     shot_palette(keyframes)     the keyframes' paints (regions.keyframe_palette)
     paint_counts(colour, line, palette)   pixels of each paint in a frame
     palette_json / palette_gpl  the palette as JSON (with per-frame counts) and as a GIMP palette
@@ -66,11 +66,16 @@ def paint_layer(frame: np.ndarray, line: np.ndarray) -> np.ndarray:
     return np.dstack([to_uint8(paint), alpha])
 
 
-def line_layer(frame: np.ndarray, line: np.ndarray) -> np.ndarray:
-    """[H, W, 4] uint8: the ink over paint_layer: alpha the line art's darkness, colour solved per pixel so
-    that "over" in 8-bit gives back the frame (where the ink's colour in [0, 255] can)."""
-    paint = paint_layer(frame, line)
-    under = np.where(paint[..., 3:] == OPAQUE, paint[..., :3], 255).astype(np.float64)  # paint, or white paper
+def _on_paper(layer: np.ndarray) -> np.ndarray:
+    """[H, W, 3] float: an RGBA layer's colour where it is opaque, white paper where it is transparent."""
+    return np.where(layer[..., 3:] == OPAQUE, layer[..., :3], 255).astype(np.float64)
+
+
+def line_layer(frame: np.ndarray, line: np.ndarray, paint: np.ndarray) -> np.ndarray:
+    """[H, W, 4] uint8: the ink over `paint` (the frame's paint_layer): alpha the line art's darkness,
+    colour solved per pixel so that "over" in 8-bit gives back the frame (where the ink's colour in
+    [0, 255] can)."""
+    under = _on_paper(paint)
     alpha = ink_alpha(line)
     target = to_uint8(np.asarray(frame, np.float32)).astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -81,7 +86,7 @@ def line_layer(frame: np.ndarray, line: np.ndarray) -> np.ndarray:
 
 def over(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
     """[H, W, 3] uint8: RGBA `top` over RGBA `bottom` over white paper, in 8-bit."""
-    under = np.where(bottom[..., 3:] == OPAQUE, bottom[..., :3], 255).astype(np.float64)
+    under = _on_paper(bottom)
     alpha = top[..., 3:].astype(np.float64)
     return np.rint((top[..., :3] * alpha + under * (255 - alpha)) / 255).astype(np.uint8)
 

@@ -28,7 +28,8 @@ def test_layers_composite_back_to_the_frame_written():
     colour, line = _box_frame()
     colour[line < 0.9] = (0.5, 0.1, 0.1)  # a tinted outline: the ink keeps its colour
     frame = colorizers.with_lines(colour, line, ink_colour=True)
-    paint, ink = studio.paint_layer(frame, line), studio.line_layer(frame, line)
+    paint = studio.paint_layer(frame, line)
+    ink = studio.line_layer(frame, line, paint)
     np.testing.assert_array_equal(ink[..., 3], 255 - np.round(line * 255))  # alpha: the line's darkness
     # no line in the paint: under the outline the red continues (inside) or paper does
     assert np.all(paint[..., :3][line < 0.9].min(axis=-1) > 20)

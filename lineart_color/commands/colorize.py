@@ -75,7 +75,8 @@ def make_colorizer(method: str = DEFAULT_METHOD, model: str | None = None, tempo
                    flat: bool = False, batch_size: int = 4, snap: bool = False, memory: str | None = None,
                    lines: bool = True, references: list | None = None):
     """The colourer a method names, with its networks loaded (bad model files fail here, before any work).
-    `lines`: the networks lay the line art as ink in their graph (colorize_shot does it for the rest)."""
+    `lines`: the networks lay the line art as ink in their graph (colorize_shot does it for the rest).
+    `references`: shots (read_references) whose painted frames `match` also copies from."""
     from lineart_color import colorizers
 
     if method not in METHODS:
@@ -91,7 +92,7 @@ def make_colorizer(method: str = DEFAULT_METHOD, model: str | None = None, tempo
     if method in REFERENCE_FREE and (flat or snap):
         raise UserError(f"--flat/--snap: they bring colours onto the keyframes' paints; --method {method} uses no keyframe")
     classical = {"bucket": colorizers.PaintBucket, "nearest": colorizers.NearestKeyframe, "flow": colorizers.FlowWarp,
-                 "match": lambda: colorizers.FlowWarp(shapes=True, references=read_references(references or []))}
+                 "match": lambda: colorizers.FlowWarp(shapes=True, references=references or [])}
     if method in classical:
         colorizer = classical[method]()
     else:
@@ -160,8 +161,9 @@ def write_layers(folder: Path, shot, colours: dict, indexed: bool) -> None:
     counts = {}
     for name, colour in colours.items():
         line = shot.line(name)
-        write_rgba(folder / "paint" / f"{name}.png", studio.paint_layer(colour, line))
-        write_rgba(folder / "line" / f"{name}.png", studio.line_layer(colour, line))
+        paint = studio.paint_layer(colour, line)
+        write_rgba(folder / "paint" / f"{name}.png", paint)
+        write_rgba(folder / "line" / f"{name}.png", studio.line_layer(colour, line, paint))
         counts[name] = studio.paint_counts(colour, line, palette)
         if indexed:  # 8-bit ("L") or 16-bit ("I;16") greyscale PNG
             Image.fromarray(studio.paint_indices(colour, line, palette)).save(folder / "index" / f"{name}.png")
@@ -203,12 +205,14 @@ def run(args: argparse.Namespace) -> None:
     apply_max_pixels(args)
     shots = read_shots(args.shot)
     check_output_dir(args.out, "--out")
+    # read once, for match and the size check; any other method refuses them in make_colorizer
+    references = read_references(args.reference) if args.method == "match" else args.reference
     colorizer = make_colorizer(args.method, args.model, args.temporal, args.flat, args.batch_size, args.snap,
-                               args.memory, args.keep_lines, args.reference)
+                               args.memory, args.keep_lines, references)
     for shot in shots:  # every shot, before any is coloured
         shot.require_keyframes(colorizer.keyframes_needed)
-        for reference in read_references(args.reference):
-            colorizers.references_of(reference, shot)  # the same frame size, or one line now
+        for reference in references:  # only match's get here
+            colorizers.require_reference_size(reference, shot)
     single = (args.shot / LINE_DIR).is_dir()
     written = write_colorized(shots, colorizer, args.out, single, args.layers, args.keep_lines)
     print(f"coloured {len(shots)} shot(s) with {colorizer.name}: {written} frames in {args.out}")

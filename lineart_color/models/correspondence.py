@@ -316,7 +316,7 @@ class CandidateChooser(keras.layers.Layer):
 @keras.saving.register_keras_serializable(package="lineart_color")
 class CorrespondenceNetwork(SizeFreeWeights, keras.Model):
     takes_distance_fields = False  # it computes its own from the line art (serving_graph.network_inputs)
-    carries_line_colour = True  # its line cores are keyframe pixels: the ink keeps their colour (layers/ink.py)
+    carries_line_colour = True  # it draws the target's lines itself, as the keyframes' carried ink (carry)
 
     def __init__(self, widths=(24, 48, 96), match_dim: int = 64, radius: int = 3, fill_steps: int = 6,
                  chunk_size: int = 2048, own_flow: bool = True, choice_width: int = 32, **kwargs):
