@@ -3,7 +3,7 @@
     python benchmarks/ceilings.py runs/val_moji3 --source moji --motion 3 --json benchmarks/figures/ceilings.json
 
 SET must be what `lineart-color data moji|clipart SET --split val --shots N --seed S --keyframes 0,-1
---motion M` wrote; the same flags here re-render its shots' true motion (the renderer knows every
+--motion M [--turn D --cross]` wrote; the same flags here re-render its shots' true motion (the renderer knows every
 cel's transform), and the frames are checked against SET's truth. Two rows, four figures each
 (PSNR, SSIM, flat acc, line-zone acc), frames drawn as `match` draws them (keyframe paint and ink
 carried, the target's lines laid over them as ink):
@@ -59,7 +59,7 @@ def perfect_choice_colour(shot, candidates, name: str) -> np.ndarray:
     return best
 
 
-def ceilings(folder: Path, source: str, motion: float, seed: int) -> dict:
+def ceilings(folder: Path, source: str, motion: float, seed: int, turn: float = 0.0, cross: bool = False) -> dict:
     from lineart_color import flow
     from lineart_color.colorizers import FlowWarp
     from lineart_color.commands.evaluate import evaluate, read_truth_shots
@@ -72,7 +72,7 @@ def ceilings(folder: Path, source: str, motion: float, seed: int) -> dict:
     for shot in shots:
         index, size = int(shot.path.name.rsplit("_", 1)[-1]), shot.size[0]  # data moji names shot_NNNN
         moji_shot = openmoji.MojiShot.sample(openmoji.shot_rng(seed, index), drawings, len(shot.names), size,
-                                             motion=motion, source=source)
+                                             motion=motion, source=source, turn=turn, cross=cross)
         rendered = moji_shot.render_all()[0]
         # the same shot: a few anti-aliased pixels may differ (cairosvg), a whole other shot would not
         if np.abs(rendered[-1] - shot.truth(shot.names[-1])).mean() > 1 / 255:
@@ -103,12 +103,14 @@ def main() -> None:
     parser.add_argument("--source", choices=("moji", "clipart"), default="moji")
     parser.add_argument("--motion", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--turn", type=float, default=0.0, help="as data moji --turn")
+    parser.add_argument("--cross", action="store_true", help="as data moji --cross")
     parser.add_argument("--json", type=Path, default=None, help="add the rows under SET's name to this JSON file")
     args = parser.parse_args()
     from lineart_color.quiet import import_tensorflow
 
     import_tensorflow()
-    results = ceilings(args.set, args.source, args.motion, args.seed)
+    results = ceilings(args.set, args.source, args.motion, args.seed, args.turn, args.cross)
     for row, figures in results.items():
         print(f"{row}: PSNR {figures['psnr']:.2f}  SSIM {figures['ssim']:.3f}  flat acc {figures['flat_accuracy']:.3f}  "
               f"line acc {figures['line_zone_accuracy']:.3f}")

@@ -284,7 +284,8 @@ class NetworkColorizer:
 
     With priors=True (the correspondence colourer) each frame also gets the classical optical
     flows to its keyframes, direct and chained, with their costs (flow.ShotMotion.priors), as
-    candidates the network chooses among beside its own.
+    candidates the network chooses among beside its own; for a network trained with
+    `region_priors`, also each closed region moved as a whole, as `match` carries it.
     """
 
     keyframes_needed = 1
@@ -298,6 +299,7 @@ class NetworkColorizer:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.batch_size, self.priors = batch_size, priors
+        self.region_priors = bool(getattr(color_network, "region_priors", False))
         self.name = name or ("ctn+tcn" if temporal_network is not None else "ctn")
         self.lays_lines, self.carries_line_colour = lines, carries_line_colour(color_network)
         colorize = make_colorize_fn(color_network, temporal_network, lines)
@@ -309,7 +311,7 @@ class NetworkColorizer:
         return np.asarray(self._colorize(*inputs))
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
-        motion = shot_motion(shot) if self.priors else None
+        motion = shot_motion(shot, shapes=self.region_priors) if self.priors else None
         colour_batch = lambda batch: self.colour_batch(stack_inputs([FrameInputs(shot, name, motion) for name in batch]))
         return colour_in_batches(shot, names, self.batch_size, colour_batch)
 

@@ -307,14 +307,16 @@ class ShotMotion:
         return [(*(full(flow) for flow in way(target, key_name)), charge) for way, charge in ways]
 
     def priors(self, target: str, key_name: str) -> np.ndarray:
-        """[2, H, W, 3]: the direct and the chained warp from target to keyframe at full size, each
-        as (dx, dy, warp_cost): the correspondence network's classical candidates, with what the
-        flow colourer thinks of them (the chained one is the direct one when they are neighbours)."""
+        """[P, H, W, 3]: the warps from target to keyframe at full size, each as (dx, dy, warp_cost):
+        the correspondence network's classical candidates, with what the flow colourer thinks of
+        them. P is fixed, so every frame has its candidates in the same places: the direct warp,
+        the chained one (the direct one again when they are neighbours), and with `shapes` the
+        regions moved as wholes (P = 3; else P = 2)."""
         image, key_image = self.full_size_image(target), self.full_size_image(key_name)
         found = [np.concatenate([forward, warp_cost(image, key_image, forward, backward)[..., None] + charge], axis=-1)
                  for forward, backward, charge in self.warps(target, key_name)]
-        if len(found) == 1:
-            found.append(found[0])  # neighbours: the chained warp is the direct one
+        if len(found) == 1 + self.shapes:
+            found.insert(1, found[0])  # neighbours: the chained warp is the direct one
         return np.stack(found).astype(np.float32)
 
     def candidates(self, target: str, key: Keyframe, key_name: str) -> list[Candidate]:

@@ -34,6 +34,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                         help="each shot's motion scale is drawn between these (default 0.5 to 4)")
     motion.add_argument("--max-motion", type=non_negative_float, default=4.0, metavar="SCALE")
     motion.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    motion.add_argument("--turn", type=non_negative_float, default=0.0, metavar="DEGREES",
+                        help="each shot's cels also turn, up to an angle drawn from 0 to this (default 0: off)")
+    motion.add_argument("--cross", type=unit_interval, default=0.0, metavar="SHARE",
+                        help="this share of shots has two cels passing through each other (default 0)")
+    motion.add_argument("--shapes", action="store_true",
+                        help="the prior warps also carry each closed region moved as a whole, as `match` does "
+                             "(for a chooser of match's candidates; about 3x slower to make)")
     motion.set_defaults(run=run_motion_cache)
 
     video = kinds.add_parser("video", help="cut a video into shots with colour and extracted line art")
@@ -83,6 +90,11 @@ def add_cel_shot_arguments(parser: argparse.ArgumentParser, item: str) -> None:
                              "(evaluation layout); default: every frame in color/ (training layout)")
     parser.add_argument("--motion", type=non_negative_float, default=1.0, metavar="SCALE",
                         help="scale every cel's speed, spin and growth (default 1; 3 is three times the motion)")
+    parser.add_argument("--turn", type=non_negative_float, default=0.0, metavar="DEGREES",
+                        help="each cel turns between half of this and all of it over the shot, either way "
+                             "(default 0: only the small spin of --motion; at most 180)")
+    parser.add_argument("--cross", action="store_true",
+                        help="two cels pass through each other, the later in front, hiding part of the other mid-shot")
 
 
 def run_cel_shots(args: argparse.Namespace) -> None:
@@ -103,6 +115,8 @@ def run_cel_shots(args: argparse.Namespace) -> None:
         raise UserError(f"--frames must be at least 2 (a keyframe and a frame to colour), got {args.frames}")
     if args.motion > 10:
         raise UserError(f"--motion must be at most 10 (cels would leave the frame), got {args.motion}")
+    if args.turn > 180:
+        raise UserError(f"--turn must be at most 180 degrees, got {args.turn}")
     keyframes = None
     if args.keyframes is not None:
         try:
@@ -114,7 +128,7 @@ def run_cel_shots(args: argparse.Namespace) -> None:
     with staged_output_dir(args.out) as stage, Progress(args.shots, "shots") as progress:
         for index in range(args.shots):
             shot = openmoji.MojiShot.sample(openmoji.shot_rng(args.seed, index), drawings, args.frames, args.size,
-                                            motion=args.motion, source=args.source)
+                                            motion=args.motion, source=args.source, turn=args.turn, cross=args.cross)
             openmoji.write_moji_shot(stage / f"shot_{index:04d}", shot, keyframes)
             progress.advance()
     print(f"wrote {args.shots} {args.source} {args.split} shots of {args.frames} frames at {args.size}px to {args.out}")
@@ -132,7 +146,8 @@ def run_motion_cache(args: argparse.Namespace) -> None:
         raise UserError(f"--max-motion must be at most 10 (cels would leave the frame), got {args.max_motion}")
     try:
         config = MotionDataConfig(size=args.size, min_motion=args.min_motion, max_motion=args.max_motion,
-                                  source=args.source, seed=args.seed)
+                                  source=args.source, seed=args.seed, shapes=args.shapes, turn=args.turn,
+                                  cross=args.cross)
     except FieldError as error:
         raise UserError(f"--{error.field.replace('_', '-')}: {error}") from None
     check_output_dir(args.out, "OUT")

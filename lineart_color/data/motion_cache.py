@@ -12,7 +12,8 @@ first and last frame), as correspondence_data.shot_examples gives them:
     colours uint8   [F, H, W, 3]     colour of every frame
     flow    float16 [F-2, 2, H, W, 2]  true motion of each in-between frame to each keyframe
     visible uint8   [F-2, 2, H, W]   where it is seen in that keyframe
-    priors  float16 [F-2, 2, 2, H, W, 3]  the classical warps with their cost (flow.ShotMotion.priors)
+    priors  float16 [F-2, 2, P, H, W, 3]  the classical warps with their cost (flow.ShotMotion.priors;
+                                     P = 3 with the regions moved as wholes, when made with shapes)
 
 Training reads the cache in a fixed shuffled order per epoch keyed on (seed, epoch), with
 random left-right mirroring, so a run resumes exactly where it stopped.
@@ -22,11 +23,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from lineart_color.data.correspondence_data import MotionDataConfig, shot_examples, stream_dataset
+from lineart_color.data.correspondence_data import MotionDataConfig, prior_count, shot_examples, stream_dataset
 from lineart_color.data.stream import SINGLE
 from lineart_color.errors import UserError
 
@@ -63,27 +65,50 @@ def is_motion_cache(path: str | Path) -> bool:
     return (Path(path) / INDEX_FILE).is_file()
 
 
+def cache_config(folder: str | Path) -> MotionDataConfig:
+    """The MotionDataConfig a motion cache was made with (a UserError when its index is unreadable)."""
+    folder = Path(folder)
+    try:
+        return MotionDataConfig(**json.loads((folder / INDEX_FILE).read_text())["config"])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise UserError(f"{folder}: not a readable motion cache ({error}); make one with `lineart-color data motion`") from None
+
+
 class MotionCache:
-    """A motion cache in memory: every (shot, in-between frame) is one example."""
+    """A motion cache: every (shot, in-between frame) is one example. Shots are read from disk as
+    examples ask for them (about 20 MB a shot at 256 px with --shapes; a cache of hundreds of
+    shots would not fit in memory beside training, and the system's file cache keeps them warm)."""
 
     def __init__(self, folder: str | Path):
-        folder = Path(folder)
+        self.folder = Path(folder)
         try:
-            record = json.loads((folder / INDEX_FILE).read_text())
+            record = json.loads((self.folder / INDEX_FILE).read_text())
             self.config = MotionDataConfig(**record["config"])
-            self.shots = [dict(np.load(folder / f"shot_{index:05d}.npz")) for index in range(int(record["shots"]))]
+            self.paths = [self.folder / f"shot_{index:05d}.npz" for index in range(int(record["shots"]))]
         except (OSError, ValueError, KeyError, TypeError) as error:
-            raise UserError(f"{folder}: not a readable motion cache ({error}); make one with `lineart-color data motion`") from None
-        if not self.shots:
-            raise UserError(f"{folder}: the motion cache holds no shots")
+            raise UserError(f"{self.folder}: not a readable motion cache ({error}); make one with `lineart-color data motion`") from None
+        if not self.paths:
+            raise UserError(f"{self.folder}: the motion cache holds no shots")
+        missing = [path.name for path in self.paths if not path.is_file()]
+        if missing:
+            raise UserError(f"{self.folder}: the motion cache lacks {len(missing)} shot file(s), first {missing[0]}")
         self.per_shot = self.config.frames - 2
 
     def __len__(self) -> int:
-        return len(self.shots) * self.per_shot
+        return len(self.paths) * self.per_shot
+
+    def shot(self, index: int) -> dict[str, np.ndarray]:
+        """Shot `index`'s arrays (module docstring), read from its file."""
+        path = self.paths[index]
+        try:
+            with np.load(path) as stored:
+                return {name: stored[name] for name in stored.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+            raise UserError(f"{path}: a damaged motion cache shot ({error}); make the cache again") from None
 
     def example(self, position: int, mirror: bool = False) -> dict[str, np.ndarray]:
         """Example `position` (shot-major) as float32 arrays of the correspondence_data layout."""
-        shot, target = self.shots[position // self.per_shot], position % self.per_shot
+        shot, target = self.shot(position // self.per_shot), position % self.per_shot
         frames = [target + 1, 0, len(shot["lines"]) - 1]  # the target, then its keyframes (first and last)
         lines = shot["lines"][frames].astype(np.float32) / 255.0  # only the frames used: this runs every step
         colours = shot["colours"][frames].astype(np.float32) / 255.0
@@ -128,4 +153,5 @@ def cached_motion_dataset(folder: str | Path, batch_size: int, start_index: int 
     `start_index` on (for exact resume); `context` as for stream_dataset."""
     cache = MotionCache(folder)
     size = cache.window(size)  # a size the cache cannot give fails here, before training starts
-    return stream_dataset(lambda index: cache.element(index, seed, size), size, batch_size, start_index, context)
+    return stream_dataset(lambda index: cache.element(index, seed, size), size, batch_size, start_index, context,
+                          prior_count(cache.config.shapes))

@@ -12,6 +12,7 @@ train (DESIGN.md). The test split is for independent evaluation only.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import xml.etree.ElementTree as ElementTree
@@ -171,32 +172,63 @@ class MojiShot:
 
     @staticmethod
     def sample(rng: np.random.Generator, codes: Sequence[str], frames: int, size: int,
-               motion: float = 1.0, source: str = "moji") -> "MojiShot":
+               motion: float = 1.0, source: str = "moji", turn: float = 0.0, cross: bool = False) -> "MojiShot":
         """1-3 cels clustered near the middle so they overlap, each with its own smooth motion.
 
         `motion` scales every cel's speed, spin and growth (1: the default; 3: three times
         the motion); the random draws do not depend on it, so it changes only how far cels move.
+        Harder shots, drawn after the default draws (so without them a shot is the same as ever):
+        `turn` degrees: each cel turns between half and all of that over the shot, either way;
+        `cross`: the first two cels (a second is added when there is one) pass through each
+        other, the later one in front, so each hides part of the other in the middle frames.
         """
         if frames < 1 or size < 8:
             raise ValueError(f"need frames >= 1 and size >= 8, got frames={frames}, size={size}")
         if not 0.0 <= motion <= 10.0:
             raise ValueError(f"motion must be in [0, 10], got {motion}")
-        cels = []
-        for _ in range(int(rng.integers(1, 4))):
-            heading = rng.uniform(0.0, 2.0 * math.pi)
-            speed = rng.uniform(0.004, 0.03) * motion  # share of the frame per frame
-            cels.append(
-                CelMotion(
-                    code=str(codes[int(rng.integers(len(codes)))]),
-                    center=(float(rng.uniform(0.3, 0.7)), float(rng.uniform(0.3, 0.7))),
-                    velocity=(speed * math.cos(heading), speed * math.sin(heading)),
-                    angle=float(rng.uniform(-30.0, 30.0)),
-                    spin=float(rng.uniform(-3.0, 3.0)) * motion,
-                    scale=float(rng.uniform(0.5, 0.85)),
-                    growth=float(rng.uniform(0.985, 1.015)) ** motion,
-                )
-            )
+        if not 0.0 <= turn <= 180.0:
+            raise ValueError(f"turn must be in [0, 180] degrees, got {turn}")
+        cels = [MojiShot._sample_cel(rng, codes, motion) for _ in range(int(rng.integers(1, 4)))]
+        if turn > 0:
+            cels = [dataclasses.replace(cel, spin=MojiShot._turn_spin(rng, turn, frames)) for cel in cels]
+        if cross:
+            if len(cels) == 1:
+                cels.append(MojiShot._sample_cel(rng, codes, motion))
+            cels[:2] = MojiShot._crossing(rng, cels[0], cels[1], frames)
         return MojiShot(tuple(cels), frames, size, source)
+
+    @staticmethod
+    def _sample_cel(rng: np.random.Generator, codes: Sequence[str], motion: float) -> CelMotion:
+        heading = rng.uniform(0.0, 2.0 * math.pi)
+        speed = rng.uniform(0.004, 0.03) * motion  # share of the frame per frame
+        return CelMotion(
+            code=str(codes[int(rng.integers(len(codes)))]),
+            center=(float(rng.uniform(0.3, 0.7)), float(rng.uniform(0.3, 0.7))),
+            velocity=(speed * math.cos(heading), speed * math.sin(heading)),
+            angle=float(rng.uniform(-30.0, 30.0)),
+            spin=float(rng.uniform(-3.0, 3.0)) * motion,
+            scale=float(rng.uniform(0.5, 0.85)),
+            growth=float(rng.uniform(0.985, 1.015)) ** motion,
+        )
+
+    @staticmethod
+    def _turn_spin(rng: np.random.Generator, turn: float, frames: int) -> float:
+        """Degrees a frame for a turn of between turn/2 and turn over the shot, either way."""
+        total = float(rng.uniform(0.5, 1.0)) * turn * (1.0 if rng.integers(2) else -1.0)
+        return total / max(frames - 1, 1)
+
+    @staticmethod
+    def _crossing(rng: np.random.Generator, back: CelMotion, front: CelMotion, frames: int) -> list[CelMotion]:
+        """The two cels set to swap places over the shot along a random line through the middle
+        (0.2 to 0.3 of the frame each side of it), smaller so that they start apart."""
+        heading = rng.uniform(0.0, 2.0 * math.pi)
+        reach = float(rng.uniform(0.2, 0.3))
+        offset = (reach * math.cos(heading), reach * math.sin(heading))
+        speed = tuple(-2.0 * o / max(frames - 1, 1) for o in offset)
+        place = lambda cel, sign: dataclasses.replace(
+            cel, center=(0.5 + sign * offset[0], 0.5 + sign * offset[1]),
+            velocity=(sign * speed[0], sign * speed[1]), scale=min(cel.scale, 0.45))
+        return [place(back, 1.0), place(front, -1.0)]
 
     def cel_pixels(self, cel: CelMotion) -> int:
         """Raster size for a cel: its largest on-screen size in the shot, rounded up to 16."""

@@ -11,8 +11,9 @@ Inputs (a dict, float in [0, 1], H and W multiples of 8, any K >= 1 keyframes):
     ref_line     [B, K, H, W, 1]     keyframe line art
     priors       [B, K, P, H, W, 3]  P more candidate warps to each keyframe (optional with a
                                      matcher), each as (dx, dy, cost): the classical optical flow,
-                                     direct and chained, with the flow colourer's cost of it
-                                     (flow.ShotMotion.priors)
+                                     direct and chained, with the flow colourer's cost of it, and
+                                     with `region_priors` each closed region moved as a whole (the
+                                     match colourer's warps; flow.ShotMotion.priors)
 Outputs (a dict), with n candidates a keyframe (1 + P with a matcher, else P), C = K * n,
 keyframe-major:
     color        [B, H, W, 3]        the target coloured with keyframe pixels (exact paints)
@@ -319,13 +320,17 @@ class CorrespondenceNetwork(SizeFreeWeights, keras.Model):
     carries_line_colour = True  # it draws the target's lines itself, as the keyframes' carried ink (carry)
 
     def __init__(self, widths=(24, 48, 96), match_dim: int = 64, radius: int = 3, fill_steps: int = 6,
-                 chunk_size: int = 2048, own_flow: bool = True, choice_width: int = 32, **kwargs):
+                 chunk_size: int = 2048, own_flow: bool = True, choice_width: int = 32, region_priors: bool = False,
+                 **kwargs):
         super().__init__(**kwargs)
         if fill_steps < 0:
             raise ValueError(f"fill_steps must be >= 0, got {fill_steps}")
         self.widths, self.match_dim, self.radius = tuple(int(w) for w in widths), match_dim, radius
         self.fill_steps, self.chunk_size = fill_steps, chunk_size
         self.own_flow, self.choice_width = bool(own_flow), choice_width
+        # which prior warps it was trained to choose among: the colourer must give the same kinds,
+        # in the same places (a candidate's place is one of the chooser's features)
+        self.region_priors = bool(region_priors)
         if self.own_flow:  # the matcher: without it the network only chooses among the prior warps
             self.encoder = PyramidEncoder(self.widths, name="encoder")
             self.global_match = GlobalMatch(match_dim, chunk_size, name="global_match")
@@ -447,7 +452,7 @@ class CorrespondenceNetwork(SizeFreeWeights, keras.Model):
     def get_config(self):
         return {**super().get_config(), "widths": self.widths, "match_dim": self.match_dim, "radius": self.radius,
                 "fill_steps": self.fill_steps, "chunk_size": self.chunk_size, "own_flow": self.own_flow,
-                "choice_width": self.choice_width}
+                "choice_width": self.choice_width, "region_priors": self.region_priors}
 
 
 def dummy_inputs(batch: int, height: int, width: int, refs: int, seed: int | None = None, priors: int = 0) -> dict:

@@ -51,20 +51,31 @@ class CorrespondenceTask:
 
     def build_models(self):
         """The network and no discriminator (created inside the strategy scope by the trainer)."""
-        self.network = CorrespondenceNetwork.from_preset(self.config.model.preset, name="correspondence_network")
+        self.network = CorrespondenceNetwork.from_preset(self.config.model.preset, name="correspondence_network",
+                                                         region_priors=self.motion_config().shapes)
         return self.network, None
+
+    def motion_config(self):
+        """The MotionDataConfig of the training frames: a motion cache's own, else the stream's from the run's
+        data config (its priors' kinds decide the network's region_priors)."""
+        from lineart_color.data.correspondence_data import MotionDataConfig
+        from lineart_color.data.motion_cache import cache_config, is_motion_cache
+
+        data = self.config.data
+        if is_motion_cache(data.source):
+            return cache_config(data.source)
+        return MotionDataConfig(size=data.height, min_motion=data.min_motion, max_motion=data.max_motion,
+                                source=data.source, seed=data.seed)
 
     def dataset(self, global_batch: int, start_index: int, context: tf.distribute.InputContext):
         """This input pipeline's batches of frames with true motion, from element `start_index` on."""
-        from lineart_color.data.correspondence_data import MotionDataConfig, motion_dataset
+        from lineart_color.data.correspondence_data import motion_dataset
         from lineart_color.data.motion_cache import cached_motion_dataset, is_motion_cache
 
         data = self.config.data
         if is_motion_cache(data.source):
             return cached_motion_dataset(data.source, global_batch, start_index, data.seed, data.height, context)
-        motion = MotionDataConfig(size=data.height, min_motion=data.min_motion, max_motion=data.max_motion,
-                                  source=data.source, seed=data.seed)
-        return motion_dataset(motion, global_batch, start_index, context)
+        return motion_dataset(self.motion_config(), global_batch, start_index, context)
 
     @staticmethod
     def progress_values(values: dict) -> dict:

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from lineart_color.cli import main
@@ -101,6 +102,20 @@ def test_moji_motion_zero_stands_still_and_too_much_is_refused(tmp_path, capsys)
     assert (shot.color("0000") == shot.color("0002")).all()
     assert main(["data", "moji", str(tmp_path / "far"), "--shots", "1", "--motion", "11"]) == 2
     assert "--motion must be at most 10" in capsys.readouterr().err
+
+
+def test_turn_and_cross_write_the_shots_the_renderer_draws_with_them(tmp_path, capsys):
+    from lineart_color.data import openmoji
+
+    out = tmp_path / "turn"
+    assert main(["data", "moji", str(out), "--split", "val", "--shots", "1", "--frames", "4", "--size", "48",
+                 "--seed", "3", "--turn", "90", "--cross"]) == 0
+    drawn = openmoji.MojiShot.sample(openmoji.shot_rng(3, 0), openmoji.emoji_codes("val"), 4, 48, turn=90.0, cross=True)
+    np.testing.assert_allclose(read_shot(out / "shot_0000").color("0003"), drawn.render(3)[0], atol=1 / 255)
+    capsys.readouterr()
+    assert main(["data", "moji", str(tmp_path / "far"), "--shots", "1", "--turn", "181"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "--turn must be at most 180 degrees" in error and len(error.splitlines()) == 1
 
 
 def test_help_does_not_offer_the_reserved_test_split(capsys):

@@ -7,6 +7,7 @@ from lineart_color.cli import main
 from lineart_color.data.correspondence_data import FIELDS, MotionDataConfig, shot_examples
 from lineart_color.data.motion_cache import MotionCache, cached_motion_dataset, mirrored
 from lineart_color.errors import UserError
+from lineart_color.flow import ShotMotion, resize_flow
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +63,7 @@ def test_the_dataset_batches_cache_windows(cache):
     (["--source", "moji+paint"], "--source: source must be one of"),
     (["--size", "36"], "--size: size must be a multiple of 8"),
     (["--min-motion", "3", "--max-motion", "2"], "--min-motion: need 0 <= min_motion <= max_motion"),
+    (["--turn", "200"], "--turn: turn must be from 0 to 180 degrees"),
 ])
 def test_bad_motion_flags_fail_in_one_line_naming_the_flag(tmp_path, capsys, flags, message):
     assert main(["data", "motion", str(tmp_path / "a"), *flags]) == 2
@@ -75,3 +77,37 @@ def test_a_folder_that_is_no_motion_cache_is_refused(tmp_path):
     (tmp_path / "b" / "motion.json").write_text("{}")
     with pytest.raises(UserError, match="not a readable motion cache"):
         MotionCache(tmp_path / "b")
+
+
+def test_a_cache_made_with_shapes_holds_match_s_region_warps_as_a_third_prior(tmp_path):
+    out = tmp_path / "regions"
+    assert main(["data", "motion", str(out), "--shots", "1", "--size", "48", "--seed", "2", "--shapes",
+                 "--turn", "90", "--cross", "1"]) == 0
+    loaded = MotionCache(out)
+    assert loaded.config.shapes and loaded.config.turn == 90 and loaded.config.cross == 1
+    shot = loaded.shot(0)
+    lines = {str(t): shot["lines"][t].astype(np.float32) / 255 for t in range(8)}
+    motion = ShotMotion(lines, [str(t) for t in range(8)], shapes=True)
+    for target, key in ((1, 0), (3, 7), (6, 7)):  # (6, 7): neighbours, whose chained warp is the direct one
+        priors = motion.priors(str(target), str(key))
+        assert priors.shape == (3, 48, 48, 3)
+        np.testing.assert_allclose(shot["priors"][target - 1, 0 if key == 0 else 1], priors, atol=0.05)
+        region_forward = resize_flow(motion.regions(str(target), str(key))[0], 48, 48)
+        np.testing.assert_allclose(priors[2, ..., :2], region_forward, atol=1e-4)
+    batch = next(iter(cached_motion_dataset(out, 2, size=32)))
+    assert batch["priors"].shape == (2, 2, 3, 32, 32, 3)
+
+
+def test_a_damaged_or_missing_shot_file_is_named(cache, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(cache, copy)
+    (copy / "shot_00001.npz").write_bytes((copy / "shot_00001.npz").read_bytes()[:1000])
+    loaded = MotionCache(copy)
+    loaded.example(0)  # the first shot is whole
+    with pytest.raises(UserError, match="shot_00001.npz: a damaged motion cache shot"):
+        loaded.example(6)
+    (copy / "shot_00001.npz").unlink()
+    with pytest.raises(UserError, match="lacks 1 shot file"):
+        MotionCache(copy)

@@ -128,3 +128,27 @@ def test_a_cel_sliding_under_another_is_hidden_where_it_goes_under():
     assert covered.sum() > 50 and (~covered).sum() > 50  # part of it goes under, part stays in view
     np.testing.assert_array_equal(truth.visible[mine], ~covered)
     assert truth.visible[truth.layer == 1].all()  # the still front square is seen in both frames
+
+
+def test_turn_spins_every_cel_far_and_leaves_the_rest_of_the_shot_as_it_was():
+    codes = openmoji.emoji_codes("val")
+    plain = MojiShot.sample(openmoji.shot_rng(4, 1), codes, 8, 64)
+    turned = MojiShot.sample(openmoji.shot_rng(4, 1), codes, 8, 64, turn=90.0)
+    for a, b in zip(plain.cels, turned.cels):
+        assert a.code == b.code and a.center == b.center and a.velocity == b.velocity and a.angle == b.angle
+        assert 45.0 - 1e-6 <= abs(b.spin * 7) <= 90.0 + 1e-6  # half the turn to all of it, over 7 frame steps
+    with pytest.raises(ValueError, match="turn"):
+        MojiShot.sample(openmoji.shot_rng(4, 1), codes, 8, 64, turn=200.0)
+
+
+def test_crossing_cels_swap_places_and_the_front_one_hides_the_back_one_mid_shot():
+    codes = openmoji.emoji_codes("val")
+    for index in range(4):
+        shot = MojiShot.sample(openmoji.shot_rng(6, index), codes, 8, 96, cross=True)
+        back, front = shot.cels[:2]
+        start = lambda cel: np.array(cel.center)
+        end = lambda cel: np.array(cel.center) + 7 * np.array(cel.velocity)
+        np.testing.assert_allclose(end(back), start(front), atol=1e-9)
+        np.testing.assert_allclose(end(front), start(back), atol=1e-9)
+        owned = lambda t: (shot.layers(t)[0] == 0).sum()  # pixels where the back cel is seen
+        assert owned(3.5) < 0.8 * min(owned(0), owned(7))  # they overlap in the middle

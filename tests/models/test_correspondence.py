@@ -155,6 +155,34 @@ def test_untrained_with_the_flow_s_warps_it_colours_as_the_flow_colourer(tmp_pat
         assert same.mean() > 0.97, (name, same.mean())  # paint under lines is filled a little differently
 
 
+def test_trained_on_region_priors_it_is_given_match_s_warps_and_untrained_chooses_as_match(tmp_path):
+    """A chooser made with region_priors gets each region moved as a whole as a third warp a keyframe;
+    untrained, it picks the cheapest warp, as match does: on a sign turned 60 degrees, which the
+    flow alone cannot follow, it is match's picture, not flow's."""
+    from drawings import turned_sign
+    from lineart_color import flow, metrics
+    from lineart_color.colorizers import FlowWarp, FrameInputs, NetworkColorizer, colorize_shot, shot_motion
+    from lineart_color.data.shots import frame_names, read_shot, write_shot
+
+    frames = [turned_sign(angle, size=96, centre=(48.0, 48.0), half=(30.0, 15.0)) for angle in np.linspace(0, 60, 5)]
+    names = frame_names(5)
+    colours = [colour for colour, _ in frames]
+    shot = read_shot(write_shot(tmp_path / "sign", names, [line for _, line in frames],
+                                {names[0]: colours[0], names[-1]: colours[-1]}, colours))
+    network = CorrespondenceNetwork.from_preset("choice-tiny", region_priors=True).ensure_built()
+    assert CorrespondenceNetwork.from_config(network.get_config()).region_priors
+    assert FrameInputs(shot, names[2], shot_motion(shot, shapes=True)).priors.shape == (2, 3, 96, 96, 3)
+    ours = colorize_shot(shot, NetworkColorizer(network, name="corr", priors=True))
+    candidates_of = FlowWarp(shapes=True).candidates(shot)
+    accuracy = lambda colour, name: np.divide(*metrics.flat_accuracy_counts(colour, shot.truth(name), shot.line(name)))
+    for name in names[1:4]:
+        motion, candidates = candidates_of(name)
+        theirs = flow.colour_from_candidates(motion.lines[name], candidates, motion.full_size_image(name))
+        same = np.all(np.abs(ours[name] - theirs) < 2 / 255, axis=-1)
+        assert same.mean() > 0.97, (name, same.mean())
+        assert accuracy(ours[name], name) > 0.95
+
+
 @pytest.fixture(scope="module")
 def chooser_only():
     return CorrespondenceNetwork.from_preset("choice-tiny").ensure_built()
