@@ -86,8 +86,19 @@ def line_image(line: np.ndarray, reach: float = LINE_IMAGE_REACH) -> np.ndarray:
     return np.rint(np.minimum(distance, 1.0) * 255).astype(np.uint8)
 
 
+DIS_MIN_SIDE = 12  # OpenCV's DIS refuses images with both sides below this
+
+
 def dense_flow(source: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """[H, W, 2] float32 (dx, dy): source pixel p shows what target shows at p + flow(p)."""
+    """[H, W, 2] float32 (dx, dy): source pixel p shows what target shows at p + flow(p).
+
+    Frames too small for DIS (thumbnails, `data video --size 8`) are padded with their edge
+    pixels up to its smallest size and the flow cropped back."""
+    height, width = source.shape[:2]
+    if max(height, width) < DIS_MIN_SIDE:
+        pad = ((0, DIS_MIN_SIDE - height), (0, DIS_MIN_SIDE - width))
+        grown = dense_flow(np.pad(source, pad, mode="edge"), np.pad(target, pad, mode="edge"))
+        return np.ascontiguousarray(grown[:height, :width])
     dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
     return dis.calc(source, target, None)
 

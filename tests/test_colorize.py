@@ -311,3 +311,18 @@ def test_match_takes_references_from_outside_the_shot(tmp_path, capsys):
         assert main(["colorize", str(shot), "--out", str(tmp_path / "refused"), *argv]) == 2
         assert expected in capsys.readouterr().err
         assert not (tmp_path / "refused").exists()
+
+
+@pytest.mark.parametrize("size", [1, 8, 11])
+@pytest.mark.parametrize("method", ["flow", "match"])
+def test_frames_smaller_than_the_optical_flow_takes_are_coloured(tmp_path, size, method):
+    """OpenCV's DIS refuses frames under 12 px (thumbnails, `data video --size 8`): they are padded for it."""
+    names = frame_names(3)
+    line = np.ones((size, size), np.float32)
+    line[size // 2, : max(1, size // 2)] = 0.0
+    colour = np.empty((size, size, 3), np.float32)
+    colour[:] = (0.9, 0.2, 0.1)
+    colour[line < 0.5] = 0.0
+    shot = write_shot(tmp_path / "shot", names, [line] * 3, {names[0]: colour, names[2]: colour}, None)
+    assert main(["colorize", str(shot), "--out", str(tmp_path / "out"), "--method", method]) == 0
+    np.testing.assert_allclose(read_image(tmp_path / "out" / "0001.png"), colour, atol=1 / 255)

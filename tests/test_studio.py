@@ -93,6 +93,13 @@ def test_a_swap_changes_exactly_the_pixels_of_one_paint(make_shot, tmp_path, cap
     new_paints = json.loads((out / "palette.json").read_text())["paints"]
     assert new_paints[old["index"]]["hex"] == "#102030" and "16  32  48" in (out / "palette.gpl").read_text()
     assert not [p for p in out.iterdir() if p.name.startswith(".recolor-")]
+    # one paint swapped to two colours (by index and by its hex) is refused, not settled silently
+    capsys.readouterr()
+    frame = (out / "0001.png").read_bytes()
+    assert main(["recolor", str(out), "--swap", f"{old['index']}=000000", "--swap", "#102030=00ff00"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert f"paint {old['index']} is swapped twice, to two colours" in error and len(error.splitlines()) == 1
+    assert (out / "0001.png").read_bytes() == frame
     # a paint the palette does not have: one line, nothing rewritten
     capsys.readouterr()
     assert main(["recolor", str(out), "--swap", "#abcdef=#000000"]) == 2

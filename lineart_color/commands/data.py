@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from lineart_color.commands.common import non_negative_float, positive_int
+from lineart_color.commands.common import non_negative_float, positive_int, seed_number
 from lineart_color.data.lineart import METHODS
 from lineart_color.errors import FieldError, UserError
 
@@ -33,7 +33,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     motion.add_argument("--min-motion", type=non_negative_float, default=0.5, metavar="SCALE",
                         help="each shot's motion scale is drawn between these (default 0.5 to 4)")
     motion.add_argument("--max-motion", type=non_negative_float, default=4.0, metavar="SCALE")
-    motion.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    motion.add_argument("--seed", type=seed_number, default=0, help="random seed (default 0)")
     motion.add_argument("--turn", type=non_negative_float, default=0.0, metavar="DEGREES",
                         help="each shot's cels also turn, up to an angle drawn from 0 to this (default 0: off)")
     motion.add_argument("--cross", type=unit_interval, default=0.0, metavar="SHARE",
@@ -84,7 +84,7 @@ def add_cel_shot_arguments(parser: argparse.ArgumentParser, item: str) -> None:
     parser.add_argument("--shots", type=positive_int, default=16, help="number of shots (default 16)")
     parser.add_argument("--frames", type=positive_int, default=8, help="frames per shot (default 8)")
     parser.add_argument("--size", type=positive_int, default=256, help="frame side in pixels (default 256)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=seed_number, default=0, help="random seed (default 0)")
     parser.add_argument("--keyframes", default=None, metavar="LIST",
                         help="e.g. 0,-1: only these frames get color/, all frames go to truth/ "
                              "(evaluation layout); default: every frame in color/ (training layout)")

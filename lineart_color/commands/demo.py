@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from lineart_color.commands.common import positive_int, run_guarded
+from lineart_color.commands.common import positive_int, run_guarded, seed_number
 
 
 def render_val_shots(folder: Path, count: int, frames: int, size: int, seed: int) -> None:
@@ -109,7 +109,7 @@ def main(argv=None) -> int:
     parser.add_argument("--shots", type=positive_int, default=6)
     parser.add_argument("--frames", type=positive_int, default=8)
     parser.add_argument("--size", type=positive_int, default=256)
-    parser.add_argument("--seed", type=int, default=1000)
+    parser.add_argument("--seed", type=seed_number, default=1000)
     args = parser.parse_args(argv)
     from lineart_color.quiet import import_tensorflow
 

@@ -11,6 +11,7 @@ colours shots that have no keyframe at all.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -51,12 +52,19 @@ def run(args: argparse.Namespace) -> None:
         raise UserError(f"--out {args.out}: is a folder; give a file name")
     if not args.out.parent.is_dir():
         raise UserError(f"--out {args.out}: no such folder {args.out.parent}")
+    if args.out.exists():  # as every other command's OUT: never overwritten
+        raise UserError(f"--out {args.out}: already exists; remove it or give a new file name")
+    if not os.access(args.out.parent, os.W_OK):  # before the work, not after it
+        raise UserError(f"--out {args.out}: cannot write in {args.out.parent}")
     import_tensorflow()
     network = load_network(args.model, "memo", "--model")
     require_memory(network)
     with Progress(total, "frames") as progress:
         written = fill_memory(network, painted_frames(shots), progress)
-    save_memory(args.out, network, written)
+    try:
+        save_memory(args.out, network, written)
+    except OSError as error:  # a read-only or full disk: save_memory leaves no partial file
+        raise UserError(f"--out {args.out}: cannot write the memory ({error.strerror})") from None
     print(f"remembered {written} painted frames of {len(shots)} shot(s) in {args.out} "
           f"({network.memory.slots} slots)")
 

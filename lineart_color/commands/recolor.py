@@ -71,7 +71,12 @@ def recolor_shot(folder: Path, swaps: list[tuple[str, tuple[int, int, int]]], st
         raise UserError(f"{palette_file}: not a palette file colorize --layers wrote ({error})") from None
     if not (folder / "index").is_dir():
         raise UserError(f"{folder / 'index'}: missing; colorize --layers writes it with --flat or --snap")
-    chosen = {paint_index(old, paints, folder): new for old, new in swaps}
+    chosen: dict[int, tuple[int, int, int]] = {}
+    for old, new in swaps:
+        index = paint_index(old, paints, folder)
+        if index in chosen and chosen[index] != new:  # the last would win silently
+            raise UserError(f"--swap {old}: paint {index} is swapped twice, to two colours")
+        chosen[index] = new
     made: dict[Path, Path] = {}
     for index_file in sorted((folder / "index").glob("*.png")):
         name = index_file.stem

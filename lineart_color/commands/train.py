@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from lineart_color.commands.common import add_command, positive_int, standalone_main
+from lineart_color.commands.common import add_command, positive_int, seed_number, standalone_main
 from lineart_color.errors import UserError
 from lineart_color.training.config import MODELS, PRECISIONS, PRESETS, STRATEGIES, TrainConfig
 
@@ -47,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jit", action="store_true", default=None, help="compile the step with XLA")
     parser.add_argument("--vgg-weights", default=None, metavar="FILE",
                         help="local VGG19 ImageNet weights; enables the perceptual and style losses")
-    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--seed", type=seed_number, default=None)
     parser.add_argument("--strategy", choices=STRATEGIES, default="auto")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
                         help="override any config field, e.g. --set loss.l1_weight=20 (repeatable)")

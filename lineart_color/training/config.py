@@ -140,7 +140,9 @@ class TrainConfig:
             (self.data.height % 8 == 0 and self.data.height >= 16, "data.height", "a multiple of 8, at least 16"),
             (self.data.width % 8 == 0 and self.data.width >= 16, "data.width", "a multiple of 8, at least 16"),
             (self.data.batch_size >= 1, "data.batch_size", "at least 1"),
-            (1 <= self.data.min_spacing <= self.data.max_spacing, "data.min_spacing", "1 <= min_spacing <= max_spacing"),
+            (self.data.min_spacing >= 1, "data.min_spacing", "at least 1"),
+            (self.data.max_spacing >= self.data.min_spacing, "data.max_spacing", "at least data.min_spacing"),
+            (self.data.seed >= 0, "data.seed", "0 or more"),
             (self.loss.adversarial in ADVERSARIAL, "loss.adversarial", f"one of {ADVERSARIAL}"),
             (self.run.steps >= 1, "run.steps", "at least 1"),
             *((getattr(self.run, name) >= 1, f"run.{name}", "at least 1")

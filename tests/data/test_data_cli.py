@@ -118,6 +118,13 @@ def test_turn_and_cross_write_the_shots_the_renderer_draws_with_them(tmp_path, c
     assert "--turn must be at most 180 degrees" in error and len(error.splitlines()) == 1
 
 
+def test_a_negative_seed_is_refused_naming_the_flag(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["data", "moji", str(tmp_path / "neg"), "--shots", "1", "--seed", "-1"])
+    assert exit_info.value.code == 2 and not (tmp_path / "neg").exists()
+    assert "argument --seed: must be 0 or more, got -1" in capsys.readouterr().err
+
+
 def test_help_does_not_offer_the_reserved_test_split(capsys):
     with pytest.raises(SystemExit):
         main(["data", "moji", "--help"])

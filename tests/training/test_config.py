@@ -54,6 +54,8 @@ def test_flags_and_set_override_typed_fields(tmp_path):
         (["--set", "optimizer.generator_lr=0"], "optimizer.generator_lr: expected above 0, got 0.0"),
         (["--set", "optimizer.beta_1=1"], "optimizer.beta_1: expected in [0, 1), got 1.0"),
         (["--set", "run.checkpoint_every=0"], "run.checkpoint_every: expected at least 1, got 0"),
+        (["--set", "data.max_spacing=0"], "data.max_spacing: expected at least data.min_spacing, got 0"),
+        (["--set", "data.seed=-1"], "data.seed: expected 0 or more, got -1"),
     ],
 )
 def test_bad_values_name_the_field(tmp_path, argv, message):

@@ -1,6 +1,8 @@
 """MemoPainter: training steps, a memory built from painted shots, and a shot with no keyframe coloured."""
 
+import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -36,13 +38,26 @@ def test_steps_change_every_weight_and_fill_the_memory(tmp_path):
     assert 4 <= int((memory.ages.numpy() < 1e8).sum()) <= 6
 
 
-def test_train_build_a_memory_and_colour_a_shot_with_no_keyframe(tmp_path, make_shot, capsys):
+def test_train_build_a_memory_and_colour_a_shot_with_no_keyframe(tmp_path, make_shot, capsys, monkeypatch):
     run = tmp_path / "run"
     assert main(["train", "--run-dir", str(run), "--preset", "memo-tiny"]) == 0
     painted = make_shot(frames=3, height=32, width=40, keyframes=(0, 1, 2))
     memory = tmp_path / "studio.memory"
     assert main(["memory", "build", str(painted), "--model", str(run), "--out", str(memory)]) == 0
     assert "remembered 3 painted frames" in capsys.readouterr().out
+    # an existing file is never overwritten, and an unwritable place is refused before any work
+    before = memory.read_bytes()
+    assert main(["memory", "build", str(painted), "--model", str(run), "--out", str(memory)]) == 2
+    assert "already exists" in capsys.readouterr().err and memory.read_bytes() == before
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: mode != os.W_OK and real_access(path, mode)
+                        if Path(path) == locked else real_access(path, mode))
+    assert main(["memory", "build", str(painted), "--model", str(run), "--out", str(locked / "m.memory")]) == 2
+    monkeypatch.undo()
+    error = capsys.readouterr().err.strip()
+    assert f"cannot write in {locked}" in error and len(error.splitlines()) == 1 and not list(locked.iterdir())
 
     bare = make_shot(frames=3, height=32, width=40, keyframes=(0,))
     shutil.rmtree(bare / "color")  # no painted frame at all
