@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import shutil
 import tempfile
@@ -73,33 +74,70 @@ def _make_parents(out: Path, flag: str) -> Path:
 
 
 @contextlib.contextmanager
+def output_lock(out: Path, flag: str = "OUT") -> Iterator[None]:
+    """Hold OUT's lock (a hidden .NAME.lock beside it, removed after) for the block, or refuse at once in
+    one line when another run holds it. The lock is the kernel's (flock): it dies with its process."""
+    path = out.absolute().parent / f".{out.name}.lock"
+    while True:
+        try:
+            handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise UserError(f"{out}: cannot write beside {flag} ({error.strerror})") from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            raise UserError(f"{out}: another run is writing {flag} now; wait for it to end or choose a new folder") from None
+        try:
+            if os.stat(path).st_ino == os.fstat(handle).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        os.close(handle)  # the run that held it removed the file meanwhile: lock the file there now
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        os.close(handle)
+
+
+@contextlib.contextmanager
 def staged_output_dir(out: str | os.PathLike, flag: str = "OUT") -> Iterator[Path]:
     """Yield a temporary folder beside OUT; on success it becomes OUT, on any error it is removed.
 
     So an interrupted or failed command leaves no half-written OUT behind. Missing parent
     folders of OUT are made; the folder gets the usual permissions (umask), not mkdtemp's 0700.
+    A second run to the same OUT while one works is refused at once (output_lock), and stages
+    that dead runs left are cleared before OUT is judged.
     """
+    out = Path(out)
+    if out.absolute().parent.is_dir():
+        clear_stale_stages(out)
     out = check_output_dir(out, flag)
     parent = _make_parents(out, flag)
-    clear_stale_stages(out)
-    try:
-        stage = Path(tempfile.mkdtemp(prefix=PARTIAL.format(name=out.name, pid=os.getpid()), dir=parent))
-    except OSError as error:
-        raise UserError(f"{out}: cannot write beside {flag} ({error.strerror})") from None
-    try:
-        stage.chmod(0o777 & ~_umask())
-        yield stage
-    except OSError as error:
-        shutil.rmtree(stage, ignore_errors=True)
-        if error.errno in WRITE_FAULTS:
-            raise UserError(f"{out}: writing {flag} failed ({error.strerror}); nothing was kept") from None
-        raise
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    if out.is_dir():
-        out.rmdir()  # empty, checked above
-    os.replace(stage, out)
+    with output_lock(out, flag):
+        check_output_dir(out, flag)  # a run that held the lock may have finished OUT meanwhile
+        try:
+            stage = Path(tempfile.mkdtemp(prefix=PARTIAL.format(name=out.name, pid=os.getpid()), dir=parent))
+        except OSError as error:
+            raise UserError(f"{out}: cannot write beside {flag} ({error.strerror})") from None
+        try:
+            stage.chmod(0o777 & ~_umask())
+            yield stage
+            if out.is_dir():
+                out.rmdir()  # empty, checked above
+            os.replace(stage, out)
+        except OSError as error:
+            shutil.rmtree(stage, ignore_errors=True)
+            if error.errno in WRITE_FAULTS:
+                raise UserError(f"{out}: writing {flag} failed ({error.strerror}); nothing was kept") from None
+            if error.errno in (errno.ENOTEMPTY, errno.EEXIST):  # someone wrote OUT by another way meanwhile
+                raise UserError(f"{out}: {flag} was filled by something else meanwhile; nothing of this run was kept") from None
+            raise
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
 
 
 def _umask() -> int:

@@ -10,6 +10,8 @@ import contextlib
 import zipfile
 from pathlib import Path
 
+import numpy as np
+
 from lineart_color.errors import UserError
 
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"  # lineart_color/weights
@@ -98,6 +100,9 @@ def load_network(path: str | Path | None, kind: str | tuple[str, ...], flag: str
     if not isinstance(model, tuple(_model_class(k) for k in kinds)):
         wanted = " or ".join(KIND_NAMES[k] for k in kinds)
         raise UserError(f"{file}: holds a {type(model).__name__}, but {flag} needs a {wanted}")
+    broken = next((weight.path for weight in model.weights if not np.isfinite(np.asarray(weight)).all()), None)
+    if broken is not None:  # a diverged training's weights would colour every frame black, silently
+        raise UserError(f"{file}: weight {broken} holds NaN or infinity (a training that diverged?); not used")
     return model
 
 

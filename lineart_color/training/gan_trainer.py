@@ -15,6 +15,9 @@ RUN_DIR/
     losses.png         loss curves, written when the run stops
     generator.keras    the generator, written when the run stops
 
+A run that diverges stops at the first non-finite loss, or before a checkpoint of non-finite
+weights, in one line naming the step; it saves nothing, so its newest checkpoint is finite.
+
 Multi-worker training (TF_CONFIG): every worker resumes from the run directory's checkpoints,
 so it must be on a shared filesystem; only the chief writes there. The other workers take
 their part in each checkpoint (saving may need them all) into a private folder they delete.
@@ -22,6 +25,7 @@ their part in each checkpoint (saving may need them all) into a private folder t
 
 from __future__ import annotations
 
+import math
 import shutil
 import tempfile
 import time
@@ -29,6 +33,7 @@ from pathlib import Path
 from typing import Protocol
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from lineart_color.data.stream import SINGLE
@@ -259,6 +264,7 @@ class GANTrainer:
                     batch = next(batches)
                     values = self.train_step(batch)
                     step += 1
+                    self._require_finite(values, step)
                     images_per_s = self.global_batch / max(time.monotonic() - timer, 1e-9)
                     timer = time.monotonic()
                     progress.advance(**self.task.progress_values(values), img_s=images_per_s)
@@ -268,14 +274,42 @@ class GANTrainer:
                     if step % run.image_every == 0:
                         self._write_samples(writer, step, batch)
                     if step % run.checkpoint_every == 0:
-                        self.manager.save(checkpoint_number=step)
+                        self._save(step)
         except KeyboardInterrupt:
-            self.manager.save(checkpoint_number=int(self.step.numpy()))
-            self.finish()
+            if self._broken_weight() is None:
+                self.manager.save(checkpoint_number=int(self.step.numpy()))
+                self.finish()
             raise
-        self.manager.save(checkpoint_number=step)
+        self._save(step)
         self.finish()
         return step
+
+    def _broken_weight(self) -> str | None:
+        """The path of a network weight holding NaN or infinity, or None."""
+        models = [self.generator] + ([self.discriminator] if self.discriminator is not None else [])
+        return next((weight.path for model in models for weight in model.weights
+                     if not np.isfinite(np.asarray(weight)).all()), None)
+
+    def _save(self, step: int) -> None:
+        """A checkpoint, only of finite weights (a loss can still be finite in the step that broke them)."""
+        broken = self._broken_weight()
+        if broken is not None:
+            self._stop_diverged(step, f"weight {broken} holds NaN or infinity")
+        self.manager.save(checkpoint_number=step)
+
+    def _require_finite(self, values: dict[str, float], step: int) -> None:
+        """Stop at the first non-finite loss (module docstring)."""
+        broken = [name for name, value in values.items() if not math.isfinite(value)]
+        if broken:
+            self._stop_diverged(step, f"the {broken[0]} loss is {values[broken[0]]}")
+
+    def _stop_diverged(self, step: int, what: str) -> None:
+        """Stop, saving nothing: the weights may be broken, and the newest checkpoint (written while
+        every loss and weight was finite) stays the one to resume from."""
+        latest = self._latest_checkpoint()
+        kept = f"the newest checkpoint, {Path(latest).name}, is kept" if latest else "no checkpoint was written yet"
+        raise UserError(f"{self.run_dir}: step {step}: {what}; training stopped and saved nothing ({kept}); "
+                        f"a lower learning rate may help")
 
     def _write_samples(self, writer, step: int, batch) -> None:
         local = self.strategy.experimental_local_results(batch)[0]

@@ -4,6 +4,7 @@ a JSON-lines loss history that survives resumes, and a PNG plot of the loss curv
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Sequence
 
@@ -23,8 +24,10 @@ class LossHistory:
         self.path.write_text("".join(json.dumps(entry) + "\n" for entry in kept))
 
     def append(self, step: int, values: dict[str, float]) -> None:
+        # JSON has no NaN or infinity: a non-finite value is written as null, so every line stays JSON
+        finite = {name: value if math.isfinite(value) else None for name, value in values.items()}
         with self.path.open("a") as file:
-            file.write(json.dumps({"step": step, **values}) + "\n")
+            file.write(json.dumps({"step": step, **finite}, allow_nan=False) + "\n")
 
     def read(self) -> list[dict]:
         if not self.path.exists():

@@ -81,3 +81,36 @@ def test_a_signal_that_surfaces_as_a_library_s_own_error_still_stops_cleanly(tmp
     assert run_guarded(command, argparse.Namespace(), "prog") == 129
     assert capsys.readouterr().err.strip() == "prog: stopped by SIGHUP"
     assert not out.exists() and _leftovers(tmp_path) == []
+
+
+def test_a_second_run_to_the_same_out_is_refused_at_once_and_leaves_nothing(tmp_path):
+    out = tmp_path / "out"
+    holder = subprocess.Popen([sys.executable, "-c", f"""
+import sys, time
+from lineart_color.data.staging import staged_output_dir
+with staged_output_dir({str(out)!r}) as stage:
+    (stage / "first.png").write_bytes(b"1")
+    print("holding", flush=True)
+    sys.stdin.readline()
+"""], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "holding"
+    with pytest.raises(UserError, match="another run is writing OUT now"):
+        with staged_output_dir(out) as stage:
+            (stage / "second.png").write_bytes(b"2")
+    assert len(_leftovers(tmp_path)) == 1  # the first run's stage only
+    holder.communicate("\n", timeout=60)
+    assert holder.returncode == 0
+    assert sorted(path.name for path in out.iterdir()) == ["first.png"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out"]  # no stage, no lock file left
+
+
+def test_a_dead_run_s_stage_is_cleared_even_when_out_is_already_full(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "done.png").write_bytes(b"x")
+    (tmp_path / f".out.partial-{dead.pid}-abc").mkdir()  # a run that lost a race, then died
+    with pytest.raises(UserError, match="already exists and is not empty"):
+        with staged_output_dir(tmp_path / "out"):
+            pass
+    assert _leftovers(tmp_path) == []

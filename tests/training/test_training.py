@@ -194,3 +194,39 @@ def test_a_bad_init_from_file_leaves_no_run_behind(tmp_path, capsys):
     assert main(["train", "--run-dir", str(run), "--preset", "ctn-tiny", "--init-from", str(garbage)]) == 2
     assert "garbage.keras" in capsys.readouterr().err
     assert not run.exists()  # so the next run is not refused as an existing one
+
+
+def test_a_diverging_run_stops_at_the_first_non_finite_loss_and_saves_nothing(tmp_path, capsys):
+    from lineart_color.cli import main
+
+    run = tmp_path / "run"
+    assert main(["train", "--run-dir", str(run), "--preset", "ctn-tiny", "--steps", "6",
+                 "--set", "run.checkpoint_every=1", "--set", "optimizer.generator_lr=1e308"]) == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert any(broken in error for broken in ("loss is nan", "loss is inf", "holds NaN or infinity")), error
+    assert "training stopped and saved nothing" in error
+    assert not (run / "generator.keras").exists()
+    for line in (run / "history.jsonl").read_text().splitlines():
+        json.loads(line)  # every line is JSON (no bare NaN)
+    step = int(error.split(": step ")[1].split(":")[0])
+    saved = tf.train.get_checkpoint_state(str(run / "checkpoints"))
+    assert saved is None or int(saved.model_checkpoint_path.rsplit("-", 1)[1]) < step  # only finite steps kept
+
+
+def test_a_network_with_non_finite_weights_is_refused_at_load(tmp_path):
+    from lineart_color.models.color_transform import ColorTransformNetwork
+
+    network = ColorTransformNetwork("small").ensure_built()
+    weight = network.weights[3]
+    weight.assign(np.full(weight.shape, np.nan, np.float32))
+    network.save(tmp_path / "nan.keras")
+    with pytest.raises(UserError, match="nan.keras: weight .* holds NaN or infinity"):
+        load_network(tmp_path / "nan.keras", "ctn")
+
+
+def test_a_non_finite_loss_names_its_step_and_term(tmp_path):
+    config = PRESETS["ctn-tiny"]()
+    trainer = GANTrainer(config, CTNTask(config), tmp_path / "run", strategy="default")
+    trainer._require_finite({"l1": 0.5, "adversarial": 1.0}, 3)  # finite: nothing happens
+    with pytest.raises(UserError, match=r"step 3: the adversarial loss is inf; training stopped and saved nothing"):
+        trainer._require_finite({"l1": 0.5, "adversarial": float("inf")}, 3)
