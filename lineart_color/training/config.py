@@ -18,6 +18,10 @@ from lineart_color.errors import UserError
 MODELS = ("ctn", "tcn", "corr", "lcmftn", "memo", "sa-unet", "cyclegan")
 PRECISIONS = ("float32", "bfloat16", "float16")
 STRATEGIES = ("auto", "default", "mirrored")
+# Caps that keep a typo from building a batch for minutes and then running out of memory:
+# a side as data's and export's, and 64 frames of 1024 x 1024 (far beyond what fits here).
+MAX_SIDE = 4096
+MAX_BATCH_PIXELS = 64 * 1024 * 1024
 
 
 @dataclass
@@ -140,6 +144,11 @@ class TrainConfig:
             (self.data.height % 8 == 0 and self.data.height >= 16, "data.height", "a multiple of 8, at least 16"),
             (self.data.width % 8 == 0 and self.data.width >= 16, "data.width", "a multiple of 8, at least 16"),
             (self.data.batch_size >= 1, "data.batch_size", "at least 1"),
+            (max(self.data.height, self.data.width) <= MAX_SIDE, "data.height" if self.data.height > MAX_SIDE
+             else "data.width", f"at most {MAX_SIDE} px"),
+            (self.data.batch_size * self.data.height * self.data.width <= MAX_BATCH_PIXELS, "data.batch_size",
+             f"at most {MAX_BATCH_PIXELS:,} pixels a batch (batch size x height x width; "
+             f"{MAX_BATCH_PIXELS // max(1, self.data.height * self.data.width):,} at {self.data.height}x{self.data.width})"),
             (self.data.min_spacing >= 1, "data.min_spacing", "at least 1"),
             (self.data.max_spacing >= self.data.min_spacing, "data.max_spacing", "at least data.min_spacing"),
             (self.data.seed >= 0, "data.seed", "0 or more"),
@@ -228,10 +237,12 @@ class TrainConfig:
 
     @staticmethod
     def from_json(text: str, source: str = "config") -> "TrainConfig":
-        data = json.loads(text)
         try:
+            data = json.loads(text)
             return TrainConfig(**{name: SECTIONS[name](**values) for name, values in data.items()})
-        except (KeyError, TypeError) as error:
+        except ValueError as error:  # damaged: cut short, or not JSON at all
+            raise UserError(f"{source}: damaged, not a JSON training config ({error})") from None
+        except (KeyError, TypeError, AttributeError) as error:
             raise UserError(f"{source}: not a training config this version understands ({error})") from None
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -148,12 +149,32 @@ class GANTrainer:
 
         A new run with model.init_from has started from that generator's weights (__init__).
         """
-        latest = self._latest_checkpoint()
-        if latest:
-            self.checkpoint.restore(latest).assert_existing_objects_matched()
+        saved = self._saved_checkpoints()
+        for number, prefix in enumerate(saved):
+            try:
+                self.checkpoint.restore(str(prefix)).assert_existing_objects_matched()
+            except (tf.errors.OpError, ValueError, AssertionError, IndexError) as error:  # IndexError: a file cut short
+                reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
+                print(f"note: checkpoint {prefix.name} is damaged ({reason}); trying an older one", file=sys.stderr)
+                continue
+            if number:
+                print(f"note: resuming from {prefix.name}, the newest intact checkpoint", file=sys.stderr)
+            break
+        else:
+            if saved:
+                raise UserError(f"{self.run_dir / 'checkpoints'}: every checkpoint is damaged ({saved[0].name} the "
+                                f"newest); remove the folder to start again")
         step = int(self.step.numpy())
         self.history.truncate_after(step)
         return step
+
+    def _saved_checkpoints(self) -> list[Path]:
+        """The run's checkpoint prefixes (ckpt-N), newest first, found by their files, not by the
+        "checkpoint" state file (which a crash may have damaged too)."""
+        folder = self.run_dir / "checkpoints"
+        numbers = sorted((int(index.stem.split("-")[1]) for index in folder.glob("ckpt-*.index")
+                          if index.stem.split("-")[1].isdigit()), reverse=True)
+        return [folder / f"ckpt-{number}" for number in numbers]
 
     def _warm_start(self, path: str) -> None:
         """Start this run's generator from another's weights: every variable whose path and shape match.

@@ -56,6 +56,8 @@ def test_flags_and_set_override_typed_fields(tmp_path):
         (["--set", "run.checkpoint_every=0"], "run.checkpoint_every: expected at least 1, got 0"),
         (["--set", "data.max_spacing=0"], "data.max_spacing: expected at least data.min_spacing, got 0"),
         (["--set", "data.seed=-1"], "data.seed: expected 0 or more, got -1"),
+        (["--size", "100000"], "data.height: expected at most 4096 px, got 100000"),
+        (["--batch-size", "100000"], "data.batch_size: expected at most 67,108,864 pixels a batch"),
     ],
 )
 def test_bad_values_name_the_field(tmp_path, argv, message):

@@ -230,3 +230,30 @@ def test_a_non_finite_loss_names_its_step_and_term(tmp_path):
     trainer._require_finite({"l1": 0.5, "adversarial": 1.0}, 3)  # finite: nothing happens
     with pytest.raises(UserError, match=r"step 3: the adversarial loss is inf; training stopped and saved nothing"):
         trainer._require_finite({"l1": 0.5, "adversarial": float("inf")}, 3)
+
+
+def test_resume_skips_a_damaged_newest_checkpoint_and_names_every_damage(tmp_path, capsys):
+    from lineart_color.cli import main
+
+    run = tmp_path / "run"
+    assert main(["train", "--run-dir", str(run), "--preset", "ctn-tiny", "--steps", "4",
+                 "--set", "run.checkpoint_every=2"]) == 0
+    data = lambda number: next((run / "checkpoints").glob(f"ckpt-{number}.data-*"))
+    data(4).write_bytes(data(4).read_bytes()[:100])  # cut short, as a full disk or a crash leaves it
+    capsys.readouterr()
+    assert main(["train", "--run-dir", str(run), "--steps", "6"]) == 0
+    captured = capsys.readouterr()
+    assert "checkpoint ckpt-4 is damaged" in captured.err and "resuming from ckpt-2" in captured.err
+    assert "resuming" in captured.out and "from step 2" in captured.out
+    assert int(tf.train.load_checkpoint(str(run / "checkpoints" / "ckpt-6")).get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE")) == 6
+    # every checkpoint damaged: one line, nothing trained
+    for index in (run / "checkpoints").glob("ckpt-*.index"):
+        index.write_bytes(b"garbage")
+    assert main(["train", "--run-dir", str(run), "--steps", "8"]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert "every checkpoint is damaged" in error[-1]
+    # a damaged config.json: one line
+    (run / "config.json").write_text('{"model": {"name": "ct')
+    assert main(["train", "--run-dir", str(run), "--steps", "8"]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and "config.json: damaged, not a JSON training config" in error[0]
