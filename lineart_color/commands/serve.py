@@ -110,6 +110,8 @@ class PageHandler(http.server.SimpleHTTPRequestHandler):
         """Refuse foreign Host headers (403), NUL bytes in the path (400) and paths outside the routes
         (404) before any file is touched."""
         allowed = {f"{name}:{self.server.server_port}" for name in LOCAL_NAMES}
+        if self.server.server_port == 80:  # clients leave the default port out of Host
+            allowed |= set(LOCAL_NAMES)
         if self.headers.get("Host", "").lower() not in allowed:
             self.send_error(403, "Forbidden: this server answers only to 127.0.0.1, localhost or [::1] with its port")
             return None
@@ -134,10 +136,21 @@ class PageHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class PageServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        """A client that goes away mid-answer (a page reload aborting a shard download) is one quiet
+        line, not a traceback; anything else is reported as usual."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            print(f"note: a client closed its connection early ({type(error).__name__})", file=sys.stderr, flush=True)
+            return
+        super().handle_error(request, client_address)
+
+
 def make_server(model_dir: Path, port: int) -> http.server.ThreadingHTTPServer:
     routes = Routes.for_bundle(Path(model_dir))
     try:
-        return http.server.ThreadingHTTPServer((HOST, port), functools.partial(PageHandler, routes=routes))
+        return PageServer((HOST, port), functools.partial(PageHandler, routes=routes))
     except OSError as error:
         raise UserError(f"--port {port}: cannot listen on {HOST}:{port} ({error.strerror})") from None
 

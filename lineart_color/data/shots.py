@@ -37,6 +37,8 @@ def list_frames(folder: Path) -> dict[str, Path]:
             continue
         if entry.stem in frames:
             raise UserError(f"{entry}: two files for frame {entry.stem!r} ({frames[entry.stem].name})")
+        if not entry.is_file():  # a folder, a pipe or a device named like a frame: opening a pipe would wait forever
+            raise UserError(f"{entry}: not a regular image file")
         frames[entry.stem] = entry
     return dict(sorted(frames.items(), key=lambda item: natural_key(item[0])))
 

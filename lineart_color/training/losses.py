@@ -85,8 +85,19 @@ def vgg19_features(weights_path: str | None = None, layers: Sequence[str] = VGG_
     """
     vgg = keras.applications.VGG19(include_top=False, weights=None)
     if weights_path is not None:
-        vgg.load_weights(weights_path)
+        load_backbone_weights(vgg, weights_path, "VGG19", "loss.vgg_weights")
     return frozen_features(vgg, layers, "vgg19_features")
+
+
+def load_backbone_weights(model: keras.Model, weights_path: str, name: str, field: str) -> None:
+    """A local weights file into a keras.applications backbone, or a UserError naming the file."""
+    from lineart_color.errors import UserError
+
+    try:
+        model.load_weights(weights_path)
+    except Exception as error:  # Keras and h5py raise many types for a file of the wrong kind
+        reason = str(error).splitlines()[0][:160] if str(error) else type(error).__name__
+        raise UserError(f"{weights_path}: not {name} weights for include_top=False ({field}: {reason})") from None
 
 
 # ResNet-50 stages for the "anime" perceptual term (the last block of stages 2, 3 and 4).
@@ -102,7 +113,7 @@ def resnet50_features(weights_path: str, layers: Sequence[str] = RESNET_LAYERS) 
     "caffe" preprocessing, as VGG19's.
     """
     resnet = keras.applications.ResNet50(include_top=False, weights=None)
-    resnet.load_weights(weights_path)
+    load_backbone_weights(resnet, weights_path, "ResNet-50", "loss.anime_weights")
     return frozen_features(resnet, layers, "resnet50_features")
 
 

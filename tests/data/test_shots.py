@@ -97,6 +97,18 @@ def test_two_files_for_one_frame(make_shot):
     _expect_error(path, "two files for frame '0001'")
 
 
+def test_a_pipe_or_folder_named_like_a_frame_is_refused_without_waiting(make_shot):
+    import os
+
+    path = make_shot(frames=2)
+    (path / "line" / "0001.png").unlink()
+    os.mkfifo(path / "line" / "0001.png")  # opening it to read would wait for a writer forever
+    _expect_error(path, "0001.png: not a regular image file")
+    (path / "line" / "0001.png").unlink()
+    (path / "line" / "0001.png").mkdir()
+    _expect_error(path, "0001.png: not a regular image file")
+
+
 def test_require_keyframes(make_shot):
     shot = read_shot(make_shot(frames=3, keyframes=[]))
     with pytest.raises(UserError, match="needs at least 1 coloured frame"):

@@ -101,6 +101,34 @@ def test_foreign_hosts_and_nul_bytes_are_refused_without_a_traceback(bundle, cap
     assert "Traceback" not in capfd.readouterr().err
 
 
+def test_on_port_80_a_bare_local_host_is_answered(bundle):
+    server = make_server(bundle, 0)
+    server.server_port = 80  # as if listening on 80: clients then send Host without the port
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        for host in ("127.0.0.1", "localhost", "127.0.0.1:80"):
+            assert _get(base + "/", host)[0] == 200
+        with pytest.raises(urllib.error.HTTPError, match="403"):
+            _get(base + "/", "attacker.example")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_client_that_goes_away_is_one_quiet_line(bundle, capfd):
+    server = make_server(bundle, 0)
+    try:
+        try:
+            raise BrokenPipeError(32, "Broken pipe")
+        except BrokenPipeError:
+            server.handle_error(None, ("127.0.0.1", 1))
+    finally:
+        server.server_close()
+    error = capfd.readouterr().err.strip()
+    assert error == "note: a client closed its connection early (BrokenPipeError)"
+
+
 def _copy_checkout(target):
     """The files a wheel is built from, with export/node_modules linked rather than copied."""
     repo = EXPORT_ROOT.parent

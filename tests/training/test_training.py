@@ -257,3 +257,15 @@ def test_resume_skips_a_damaged_newest_checkpoint_and_names_every_damage(tmp_pat
     assert main(["train", "--run-dir", str(run), "--steps", "8"]) == 2
     error = capsys.readouterr().err.strip().splitlines()
     assert len(error) == 1 and "config.json: damaged, not a JSON training config" in error[0]
+
+
+def test_a_vgg_weights_file_that_is_no_weights_is_one_line_and_no_run(tmp_path, capsys):
+    from lineart_color.cli import main
+
+    bad = tmp_path / "vgg.weights.h5"
+    bad.write_text("not weights")
+    run = tmp_path / "run"
+    assert main(["train", "--run-dir", str(run), "--preset", "ctn-tiny", "--vgg-weights", str(bad)]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and f"{bad}: not VGG19 weights" in error[0]
+    assert not run.exists()
