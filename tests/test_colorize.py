@@ -210,6 +210,18 @@ def test_bad_model_files_are_refused_before_any_work(tmp_path, capsys, model_fil
     assert not (tmp_path / "out").exists()
 
 
+def test_a_model_file_with_a_huge_config_is_refused_before_it_is_read(tmp_path, capsys):
+    import zipfile
+
+    huge = tmp_path / "huge.keras"
+    with zipfile.ZipFile(huge, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("config.json", " " * (20 * 1024 * 1024))  # 20 MB of spaces, 20 kB on disk
+    shot = box_shot(tmp_path / "shot")
+    assert main(["colorize", str(shot), "--out", str(tmp_path / "out"), "--method", "ctn", "--model", str(huge)]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and "config.json is 20,971,520 bytes, far beyond any model's" in error[0]
+
+
 def test_flag_mistakes(tmp_path, capsys):
     shot = box_shot(tmp_path / "shot")
     assert main(["colorize", str(shot), "--out", str(tmp_path / "o"), "--method", "bucket", "--model", "x"]) == 2

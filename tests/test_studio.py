@@ -107,6 +107,46 @@ def test_a_swap_changes_exactly_the_pixels_of_one_paint(make_shot, tmp_path, cap
     np.testing.assert_array_equal(np.asarray(Image.open(out / "0001.png").convert("RGB")), after["0001"])
 
 
+@pytest.mark.parametrize("damage, message", [
+    (lambda out: (out / "index" / "0001.png").write_bytes((out / "index" / "0001.png").read_bytes()[:60]),
+     "0001.png: not a readable image"),
+    (lambda out: (out / "0001.png").write_bytes(b"\x89PNG garbage"), "0001.png: not a readable image"),
+    (lambda out: (out / "palette.json").write_text(json.dumps({"paints": [{"hex": "#000000", "rgb": [0, 0, 0]}]})),
+     "palette.json: not a palette file colorize --layers wrote (KeyError"),
+])
+def test_damaged_layers_are_one_line_and_change_nothing(make_shot, tmp_path, capsys, damage, message):
+    shot = make_shot(frames=3, height=24, width=32, keyframes=(0, 2))
+    out = tmp_path / "out"
+    assert main(["colorize", str(shot), "--out", str(out), "--method", "flow", "--flat", "--layers"]) == 0
+    damage(out)
+    before = {path: path.read_bytes() for path in out.rglob("*") if path.is_file()}
+    capsys.readouterr()
+    assert main(["recolor", str(out), "--swap", "0=102030"]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and message in error[0], error
+    assert {path: path.read_bytes() for path in out.rglob("*") if path.is_file()} == before
+
+
+def test_a_full_disk_while_recolouring_changes_nothing(make_shot, tmp_path, capsys, monkeypatch):
+    from PIL import Image
+
+    shot = make_shot(frames=3, height=24, width=32, keyframes=(0, 2))
+    out = tmp_path / "out"
+    assert main(["colorize", str(shot), "--out", str(out), "--method", "flow", "--flat", "--layers"]) == 0
+    before = {path: path.read_bytes() for path in out.rglob("*") if path.is_file()}
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Image.Image, "save", full)
+    capsys.readouterr()
+    assert main(["recolor", str(out), "--swap", "0=102030"]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and "No space left on device); no file was changed" in error[0], error
+    assert {path: path.read_bytes() for path in out.rglob("*") if path.is_file()} == before
+    assert not [path for path in out.iterdir() if path.name.startswith(".recolor-")]
+
+
 def test_keep_lines_lays_the_line_art_as_ink(make_shot, tmp_path):
     from lineart_color.colorizers import NearestKeyframe, colorize_shot
     from lineart_color.data.shots import read_shot

@@ -57,6 +57,19 @@ def paint_index(old: str, paints: list[dict], folder: Path) -> int:
     raise UserError(f"--swap {old}: no such paint in {folder / 'palette.json'} ({known})")
 
 
+def _read_png(path: Path, colour: bool = False) -> np.ndarray:
+    """A frame (RGB, or RGBA when it has alpha) or an index map, or a UserError naming a damaged file."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            if colour:
+                image = image.convert("RGBA" if image.mode == "RGBA" else "RGB")
+            return np.asarray(image)
+    except (OSError, SyntaxError, ValueError) as error:
+        raise UserError(f"{path}: not a readable image ({error})") from None
+
+
 def recolor_shot(folder: Path, swaps: list[tuple[str, tuple[int, int, int]]], staging: Path) -> dict[Path, Path]:
     """The shot's rewritten files, made under `staging`: {final path: new file}."""
     from PIL import Image
@@ -67,8 +80,11 @@ def recolor_shot(folder: Path, swaps: list[tuple[str, tuple[int, int, int]]], st
     try:
         content = json.loads(palette_file.read_text())
         paints = content["paints"]
+        for paint in paints:  # every field recolor reads, of the right kind
+            if not (isinstance(paint["index"], int) and isinstance(paint["hex"], str) and len(paint["rgb"]) == 3):
+                raise TypeError(f"paint {paint!r} is malformed")
     except (OSError, ValueError, KeyError, TypeError) as error:
-        raise UserError(f"{palette_file}: not a palette file colorize --layers wrote ({error})") from None
+        raise UserError(f"{palette_file}: not a palette file colorize --layers wrote ({type(error).__name__}: {error})") from None
     if not (folder / "index").is_dir():
         raise UserError(f"{folder / 'index'}: missing; colorize --layers writes it with --flat or --snap")
     chosen: dict[int, tuple[int, int, int]] = {}
@@ -80,13 +96,12 @@ def recolor_shot(folder: Path, swaps: list[tuple[str, tuple[int, int, int]]], st
     made: dict[Path, Path] = {}
     for index_file in sorted((folder / "index").glob("*.png")):
         name = index_file.stem
-        indices = np.asarray(Image.open(index_file))
+        indices = _read_png(index_file)
         targets = [folder / f"{name}.png"] + ([folder / "paint" / f"{name}.png"] if (folder / "paint").is_dir() else [])
         for target in targets:
             if not target.is_file():
                 raise UserError(f"{target}: missing; recolor rewrites the frames colorize --layers wrote")
-            image = Image.open(target)
-            pixels = np.asarray(image.convert("RGBA" if image.mode == "RGBA" else "RGB"))
+            pixels = _read_png(target, colour=True)
             if pixels.shape[:2] != indices.shape:
                 raise UserError(f"{target}: {pixels.shape[1]}x{pixels.shape[0]}, its index is "
                                 f"{indices.shape[1]}x{indices.shape[0]}")
@@ -110,13 +125,19 @@ def recolor_shot(folder: Path, swaps: list[tuple[str, tuple[int, int, int]]], st
 
 def run(args: argparse.Namespace) -> None:
     folders = shot_folders(args.out)
-    with tempfile.TemporaryDirectory(dir=args.out, prefix=".recolor-") as staging:
-        made = {}
-        for number, folder in enumerate(folders):
-            (Path(staging) / str(number)).mkdir()
-            made.update(recolor_shot(folder, args.swap, Path(staging) / str(number)))
-        for final, new in made.items():  # every file is made: now they replace the old ones
-            os.replace(new, final)
+    replaced = 0
+    try:
+        with tempfile.TemporaryDirectory(dir=args.out, prefix=".recolor-") as staging:
+            made = {}
+            for number, folder in enumerate(folders):
+                (Path(staging) / str(number)).mkdir()
+                made.update(recolor_shot(folder, args.swap, Path(staging) / str(number)))
+            for final, new in made.items():  # every file is made: now they replace the old ones
+                os.replace(new, final)
+                replaced += 1
+    except OSError as error:  # a read-only folder or a full disk: found while making, before any replacing
+        changed = "no file was changed" if not replaced else f"{replaced} of {len(made)} files were replaced"
+        raise UserError(f"{args.out}: cannot write the recoloured frames there ({error.strerror}); {changed}") from None
     print(f"recoloured {len(made)} files in {len(folders)} shot(s) of {args.out}")
 
 

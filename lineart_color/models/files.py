@@ -91,6 +91,7 @@ def load_network(path: str | Path | None, kind: str | tuple[str, ...], flag: str
     file = model_file(path, kinds[0], flag)
     if not zipfile.is_zipfile(file):  # Keras would report a foreign file as "not found"
         raise UserError(f"{file}: not a loadable Keras model file (a .keras file is a zip archive; this is not)")
+    require_small_config(file)
     try:
         with float32_policy():
             model = keras.saving.load_model(file, compile=False)
@@ -104,6 +105,23 @@ def load_network(path: str | Path | None, kind: str | tuple[str, ...], flag: str
     if broken is not None:  # a diverged training's weights would colour every frame black, silently
         raise UserError(f"{file}: weight {broken} holds NaN or infinity (a training that diverged?); not used")
     return model
+
+
+MAX_CONFIG_BYTES = 16 * 1024 * 1024  # the project's configs are a few kB; Keras reads the whole thing into memory
+
+
+def require_small_config(file: Path) -> None:
+    """Refuse a .keras file whose config.json is implausibly large, before Keras reads it (a crafted
+    300 MB config of spaces cost 1.5 GB of memory only to be refused)."""
+    try:
+        with zipfile.ZipFile(file) as archive:
+            size = archive.getinfo("config.json").file_size
+    except KeyError:
+        raise UserError(f"{file}: not a loadable Keras model file (no config.json inside)") from None
+    except (OSError, zipfile.BadZipFile) as error:
+        raise UserError(f"{file}: not a loadable Keras model file ({error})") from None
+    if size > MAX_CONFIG_BYTES:
+        raise UserError(f"{file}: its config.json is {size:,} bytes, far beyond any model's; not loaded")
 
 
 def float32_copy(model):
