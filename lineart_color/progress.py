@@ -21,11 +21,12 @@ class Progress:
     LOG_HEARTBEAT = 60.0  # seconds between log lines at most
 
     def __init__(self, total: int | None, unit: str, stream: TextIO | None = None, width: int = 30,
-                 unknown_every: int = 100, clock=time.monotonic):
+                 unknown_every: int = 100, clock=time.monotonic, start: int = 0):
+        """`start`: units already done before (a resumed run counts on from its step, "5/6", not "1/2")."""
         self.total = None if total is None else max(int(total), 1)
         self.unit, self.width, self.unknown_every = unit, width, unknown_every
         self.stream = stream if stream is not None else sys.stderr
-        self.done = 0
+        self.done = self.start = int(start)
         self.clock = clock
         self.started = clock()
         self._interactive = getattr(self.stream, "isatty", lambda: False)()
@@ -58,10 +59,10 @@ class Progress:
         elapsed = max(self.clock() - self.started, 1e-9)
         extra = "".join(f" {name}={value:.4g}" for name, value in figures.items())
         if self.total is None:
-            return f"{self.done} {self.unit} {self.done / elapsed:.2f}/s{extra}"
+            return f"{self.done} {self.unit} {(self.done - self.start) / elapsed:.2f}/s{extra}"
         filled = self.width * self.done // self.total
         bar = "#" * filled + "." * (self.width - filled)
-        return f"[{bar}] {self.done}/{self.total} {self.unit} {self.done / elapsed:.2f}/s{extra}"
+        return f"[{bar}] {self.done}/{self.total} {self.unit} {(self.done - self.start) / elapsed:.2f}/s{extra}"
 
     def __enter__(self) -> "Progress":
         return self

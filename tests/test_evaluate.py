@@ -28,7 +28,7 @@ def test_perfect_prediction_and_both_baselines(tmp_path, capsys):
     scores = json.loads(report.read_text())
     assert scores["perfect"]["frames"] == 3  # 5 frames, 2 of them keyframes
     assert scores["perfect"]["flat_accuracy"] == 1.0 and scores["perfect"]["psnr"] == 100.0  # capped, not inf
-    assert scores["truth"]["psnr"] is None  # the truth's own row: inf -> null
+    assert scores["truth"]["psnr"] == 100.0  # the truth's own row: a perfect frame, as the README says
     assert scores["perfect"]["flicker"] == pytest.approx(scores["truth"]["flicker"])
     assert scores["bucket"]["flat_accuracy"] == 1.0  # 3 px motion: the paint bucket finds every region
     assert 0.0 < scores["nearest"]["flat_accuracy"] < 1.0  # the copied boxes sit 3-6 px off

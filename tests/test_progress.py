@@ -62,3 +62,13 @@ def test_redraws_in_place_on_a_terminal():
         for _ in range(3):
             progress.advance()
     assert stream.getvalue().count("\r") == 3 and stream.getvalue().endswith("\n")
+
+
+def test_resumed_work_counts_on_from_where_it_stopped():
+    stream = io.StringIO()
+    with Progress(6, "steps", stream=stream, clock=Clock(1.0), start=4) as progress:
+        progress.advance()
+        progress.advance()
+    lines = stream.getvalue().splitlines()
+    assert " 5/6 steps" in lines[0] and " 6/6 steps" in lines[-1]
+    assert "6/6 steps 0.67/s" in lines[-1]  # this run's 2 steps over the 3 s the fake clock moved, not 6 steps

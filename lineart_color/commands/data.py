@@ -135,6 +135,9 @@ def run_cel_shots(args: argparse.Namespace) -> None:
 
 
 def run_motion_cache(args: argparse.Namespace) -> None:
+    from lineart_color.quiet import import_tensorflow
+
+    import_tensorflow()  # the cache's pipeline module imports TensorFlow: without its start-up chatter
     from lineart_color.data.correspondence_data import MotionDataConfig
     from lineart_color.data.motion_cache import write_motion_cache
     from lineart_color.data.staging import check_output_dir, staged_output_dir

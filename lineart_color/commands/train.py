@@ -119,8 +119,9 @@ def run(args: argparse.Namespace) -> None:
         (args.run_dir / "config.json").write_text(config.to_json())
     if config.loss.vgg_weights is None and config.model.name != "corr":
         print("note: no --vgg-weights given, so the perceptual and style losses are off")
-    preset = f"preset {args.preset}, " if args.preset else ""
-    print(f"training {config.model.name} ({preset}{config.model.preset} network) on {config.data.source}, "
+    preset = f"preset {args.preset}; " if args.preset else ""
+    print(f"training {config.model.name} ({preset}its network: {config.model.name} preset {config.model.preset!r}) "
+          f"on {config.data.source}, "
           f"{trainer.strategy.num_replicas_in_sync} replica(s), run dir {args.run_dir}")
     step = trainer.fit()
     print(f"done at step {step}: {args.run_dir / 'generator.keras'}, {args.run_dir / 'losses.png'}")

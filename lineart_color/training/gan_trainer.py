@@ -280,7 +280,7 @@ class GANTrainer:
         writer = tf.summary.create_file_writer(str(self.output_dir / "tensorboard"))
         step, timer = start, time.monotonic()
         try:
-            with Progress(run.steps - start, "steps") as progress:
+            with Progress(run.steps, "steps", start=start) as progress:
                 while step < run.steps:
                     batch = next(batches)
                     values = self.train_step(batch)

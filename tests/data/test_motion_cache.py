@@ -111,3 +111,14 @@ def test_a_damaged_or_missing_shot_file_is_named(cache, tmp_path):
     (copy / "shot_00001.npz").unlink()
     with pytest.raises(UserError, match="lacks 1 shot file"):
         MotionCache(copy)
+
+
+def test_making_a_cache_prints_no_tensorflow_start_up_noise(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "lineart_color", "data", "motion", str(tmp_path / "m"),
+                             "--shots", "1", "--size", "16"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    noise = [line for line in result.stderr.splitlines() if line.startswith(("W0000", "E0000", "WARNING: All log"))]
+    assert noise == []

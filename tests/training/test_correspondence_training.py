@@ -66,7 +66,7 @@ def test_train_then_colorize_with_the_trained_network(tmp_path, make_shot, capfd
     run = tmp_path / "run"
     assert main(["train", "--run-dir", str(run), "--preset", "corr-tiny"]) == 0
     out, err = capfd.readouterr()  # at the file descriptors, where TensorFlow's C++ logs go
-    assert "training corr (preset corr-tiny, tiny network) on moji" in out
+    assert "training corr (preset corr-tiny; its network: corr preset 'tiny') on moji" in out
     assert "remapper failed" not in err
     network = load_network(run, "corr")
     assert network.radius == 1
