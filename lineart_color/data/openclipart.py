@@ -36,6 +36,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 import tempfile
 import warnings
 import xml.etree.ElementTree as ElementTree
@@ -185,8 +186,14 @@ def _index(root: Path) -> dict:
             return index
     except (OSError, ValueError):
         pass  # no cache yet, or a damaged one: scan again
+    print(f"Open Clip Art: scanning {root} once to find the usable drawings (about 7 minutes here); "
+          f"the result is cached in {cache}", file=sys.stderr, flush=True)
     index = {"fingerprint": fingerprint, "root": str(root), **_scan(root, files)}
     _write_atomically(cache, index)
+    usable = {split: sum(1 for name, entry in index["drawings"].items() if split_of(name) == split and _usable(entry))
+              for split in SPLITS}
+    print(f"Open Clip Art: {len(index['drawings']):,} distinct drawings, usable: "
+          + ", ".join(f"{count} {split}" for split, count in usable.items()), file=sys.stderr, flush=True)
     return index
 
 
@@ -213,7 +220,7 @@ def _scan(root: Path, files: list[str]) -> dict:
             entries.append(entry)
             thumbnails.append(thumbnail)
             usable += _usable(entry)
-            progress.advance(usable=usable)
+            progress.advance(usable_files=usable)  # before copies of one drawing are merged
     drawings = {}
     for merged in _same_line_art(thumbnails, [_usable(entry) for entry in entries]):
         paths = sorted(path for group in merged for path in groups[group])
