@@ -338,3 +338,12 @@ def test_frames_smaller_than_the_optical_flow_takes_are_coloured(tmp_path, size,
     shot = write_shot(tmp_path / "shot", names, [line] * 3, {names[0]: colour, names[2]: colour}, None)
     assert main(["colorize", str(shot), "--out", str(tmp_path / "out"), "--method", method]) == 0
     np.testing.assert_allclose(read_image(tmp_path / "out" / "0001.png"), colour, atol=1 / 255)
+
+
+def test_the_bundled_chooser_is_given_match_s_region_warps():
+    """The bundled corr network was trained on match's candidates (data motion --shapes): colorize must
+    give it the same three warps a keyframe, or its learned places would be read wrong."""
+    from lineart_color.commands.colorize import make_colorizer
+
+    colourer = make_colorizer("corr")
+    assert colourer.region_priors and colourer.priors
