@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import threading
+import time
 from typing import Callable, Sequence
 
 from lineart_color.errors import UserError
@@ -66,25 +68,70 @@ class Stopped(KeyboardInterrupt):
 _received: list[int] = []  # stop signals that arrived while a command ran
 
 
+_handled_at: list[float] = []  # when the Python handler ran for each (time.monotonic)
+
+
 def _raise_stopped(signum, frame):
     _received.append(signum)
+    _handled_at.append(time.monotonic())
     raise Stopped(signum)
 
 
+STUCK_GRACE = 10.0  # seconds a stop signal may wait for the main thread before the process exits anyway
+
+
+def _watch_for_stuck_stops(read_end: int, prog: str) -> None:
+    """Python runs a signal's handler only between bytecodes of the main thread. Busy inside one long
+    library call (TensorFlow building a huge first batch), a process would ignore SIGTERM until the
+    call returns. The wakeup fd tells this thread at once; if the handler has not run within
+    STUCK_GRACE, the process exits with the signal's code, without clean-up (stale stages are
+    cleared by the next run; training resumes from its last checkpoint)."""
+    while True:
+        try:
+            byte = os.read(read_end, 1)
+        except OSError:
+            return
+        if not byte or byte[0] == 0:  # closed, or the context's own "stop watching"
+            return
+        signum, arrived = byte[0], time.monotonic() - 1.0  # the handler may have run before this read
+        if signum not in STOP_SIGNALS:
+            continue
+        handled = lambda: any(moment >= arrived for moment in _handled_at)
+        deadline = time.monotonic() + STUCK_GRACE
+        while not handled() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not handled():
+            os.write(2, f"{prog}: stopped by {signal.Signals(signum).name} (busy in a library call for "
+                        f"{STUCK_GRACE:.0f} s; exiting without clean-up)\n".encode())
+            os._exit(128 + signum)
+
+
 @contextlib.contextmanager
-def stop_signals_interrupt():
+def stop_signals_interrupt(prog: str = "lineart-color"):
     """While a command runs, `kill`, `timeout`, container stops (SIGTERM) and a closed terminal
-    (SIGHUP) interrupt it like Ctrl-C, so its clean-up runs. Only the main thread can set handlers."""
+    (SIGHUP) interrupt it like Ctrl-C, so its clean-up runs; a main thread stuck in one library
+    call is stopped all the same (_watch_for_stuck_stops). Only the main thread can set handlers."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     _received.clear()
+    _handled_at.clear()
     previous = {signum: signal.signal(signum, _raise_stopped) for signum in STOP_SIGNALS}
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    previous_fd = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    watcher = threading.Thread(target=_watch_for_stuck_stops, args=(read_end, prog), daemon=True)
+    watcher.start()
     try:
         yield
     finally:
+        signal.set_wakeup_fd(previous_fd)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        os.write(write_end, b"\0")  # wakes the watcher to end
+        watcher.join(timeout=STUCK_GRACE + 1)
+        os.close(write_end)
+        os.close(read_end)
 
 
 def add_max_pixels(parser: argparse.ArgumentParser) -> None:
@@ -106,7 +153,7 @@ def run_guarded(command: Callable[[argparse.Namespace], None], args: argparse.Na
     """Run a subcommand, turning user errors and interrupts into one line and an exit code
     (2 for a user error, 130 for Ctrl-C, 128 + the signal for SIGTERM and SIGHUP)."""
     try:
-        with stop_signals_interrupt():
+        with stop_signals_interrupt(prog):
             command(args)
     except UserError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)

@@ -114,3 +114,27 @@ def test_a_dead_run_s_stage_is_cleared_even_when_out_is_already_full(tmp_path):
         with staged_output_dir(tmp_path / "out"):
             pass
     assert _leftovers(tmp_path) == []
+
+
+def test_a_stop_signal_ends_a_command_stuck_in_one_library_call(tmp_path, monkeypatch):
+    """A main thread inside one long C call never runs Python's handler until the call returns: the
+    watcher exits the process with the signal's code after the grace period all the same."""
+    script = f"""
+import argparse, sys
+import numpy as np
+from lineart_color.commands import common
+common.STUCK_GRACE = 1.0
+def command(args):
+    square = np.ones((3000, 3000))
+    print("busy", flush=True)
+    np.einsum("ij,jk->ik", square, square, optimize=False)  # a minute in one C loop, no bytecode between
+sys.exit(common.run_guarded(command, argparse.Namespace(), "prog"))
+"""
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "busy"
+    time.sleep(0.5)  # well inside the C loop by now
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143 and time.monotonic() - started < 30
+    assert "prog: stopped by SIGTERM (busy in a library call for 1 s; exiting without clean-up)" in err
