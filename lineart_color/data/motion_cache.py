@@ -65,13 +65,18 @@ def is_motion_cache(path: str | Path) -> bool:
     return (Path(path) / INDEX_FILE).is_file()
 
 
-def cache_config(folder: str | Path) -> MotionDataConfig:
-    """The MotionDataConfig a motion cache was made with (a UserError when its index is unreadable)."""
-    folder = Path(folder)
+def _read_index(folder: Path) -> tuple[MotionDataConfig, int]:
+    """(the MotionDataConfig the cache was made with, its shot count), or a UserError when unreadable."""
     try:
-        return MotionDataConfig(**json.loads((folder / INDEX_FILE).read_text())["config"])
+        record = json.loads((folder / INDEX_FILE).read_text())
+        return MotionDataConfig(**record["config"]), int(record["shots"])
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise UserError(f"{folder}: not a readable motion cache ({error}); make one with `lineart-color data motion`") from None
+
+
+def cache_config(folder: str | Path) -> MotionDataConfig:
+    """The MotionDataConfig a motion cache was made with (a UserError when its index is unreadable)."""
+    return _read_index(Path(folder))[0]
 
 
 class MotionCache:
@@ -81,12 +86,8 @@ class MotionCache:
 
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
-        try:
-            record = json.loads((self.folder / INDEX_FILE).read_text())
-            self.config = MotionDataConfig(**record["config"])
-            self.paths = [self.folder / f"shot_{index:05d}.npz" for index in range(int(record["shots"]))]
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            raise UserError(f"{self.folder}: not a readable motion cache ({error}); make one with `lineart-color data motion`") from None
+        self.config, shots = _read_index(self.folder)
+        self.paths = [self.folder / f"shot_{index:05d}.npz" for index in range(shots)]
         if not self.paths:
             raise UserError(f"{self.folder}: the motion cache holds no shots")
         missing = [path.name for path in self.paths if not path.is_file()]

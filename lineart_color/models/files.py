@@ -101,10 +101,16 @@ def load_network(path: str | Path | None, kind: str | tuple[str, ...], flag: str
     if not isinstance(model, tuple(_model_class(k) for k in kinds)):
         wanted = " or ".join(KIND_NAMES[k] for k in kinds)
         raise UserError(f"{file}: holds a {type(model).__name__}, but {flag} needs a {wanted}")
-    broken = next((weight.path for weight in model.weights if not np.isfinite(np.asarray(weight)).all()), None)
+    broken = non_finite_weight(model)
     if broken is not None:  # a diverged training's weights would colour every frame black, silently
         raise UserError(f"{file}: weight {broken} holds NaN or infinity (a training that diverged?); not used")
     return model
+
+
+def non_finite_weight(*models) -> str | None:
+    """The path of the first weight of `models` holding NaN or infinity, or None."""
+    return next((weight.path for model in models for weight in model.weights
+                 if not np.isfinite(np.asarray(weight)).all()), None)
 
 
 MAX_CONFIG_BYTES = 16 * 1024 * 1024  # the project's configs are a few kB; Keras reads the whole thing into memory

@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Protocol
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from lineart_color.data.stream import SINGLE
@@ -114,7 +113,7 @@ class GANTrainer:
                                                   max_to_keep=config.run.keep_checkpoints)
         self.history = summaries.LossHistory(self.output_dir / "history.jsonl")
         self._step_fn = None
-        if self._latest_checkpoint() is None and config.model.init_from is not None:
+        if not self._saved_checkpoints() and config.model.init_from is not None:
             self._warm_start(config.model.init_from)  # now, so a bad file is refused before anything is written
 
     # -- set-up --------------------------------------------------------------------------
@@ -140,9 +139,6 @@ class GANTrainer:
         start = start_step * self.global_batch
         dataset_fn = lambda context: self.task.dataset(self.global_batch, start, context)
         return iter(self.strategy.distribute_datasets_from_function(dataset_fn))
-
-    def _latest_checkpoint(self) -> str | None:
-        return tf.train.latest_checkpoint(str(self.run_dir / "checkpoints"))
 
     def restore(self) -> int:
         """Resume from the newest checkpoint if there is one; returns the step to continue from.
@@ -307,9 +303,9 @@ class GANTrainer:
 
     def _broken_weight(self) -> str | None:
         """The path of a network weight holding NaN or infinity, or None."""
-        models = [self.generator] + ([self.discriminator] if self.discriminator is not None else [])
-        return next((weight.path for model in models for weight in model.weights
-                     if not np.isfinite(np.asarray(weight)).all()), None)
+        from lineart_color.models.files import non_finite_weight
+
+        return non_finite_weight(*[model for model in (self.generator, self.discriminator) if model is not None])
 
     def _save(self, step: int) -> None:
         """A checkpoint, only of finite weights (a loss can still be finite in the step that broke them)."""
@@ -327,8 +323,8 @@ class GANTrainer:
     def _stop_diverged(self, step: int, what: str) -> None:
         """Stop, saving nothing: the weights may be broken, and the newest checkpoint (written while
         every loss and weight was finite) stays the one to resume from."""
-        latest = self._latest_checkpoint()
-        kept = f"the newest checkpoint, {Path(latest).name}, is kept" if latest else "no checkpoint was written yet"
+        saved = self._saved_checkpoints()
+        kept = f"the newest checkpoint, {saved[0].name}, is kept" if saved else "no checkpoint was written yet"
         raise UserError(f"{self.run_dir}: step {step}: {what}; training stopped and saved nothing ({kept}); "
                         f"a lower learning rate may help")
 
