@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from lineart_color.cli import main
-from lineart_color.data.images import write_image
+from lineart_color.data.images import read_image, write_image
 
 from test_colorize import box_shot
 
@@ -149,3 +149,28 @@ def test_a_pred_named_like_a_baseline_is_refused(tmp_path, capsys, pred_name, fl
     pred = copy_truth(shot, tmp_path / pred_name)
     assert main(["evaluate", str(shot), str(pred), *flags]) == 2
     assert "is also the name of a row of the table" in capsys.readouterr().err
+
+
+def test_the_row_is_named_after_the_colourer_colorize_recorded(tmp_path):
+    shot = box_shot(tmp_path / "shot", width=56, step=3)
+    for method in ("match", "flow"):
+        assert main(["colorize", str(shot), "--out", str(tmp_path / f"out_{method}"), "--method", method]) == 0
+    report = tmp_path / "s.json"
+    assert main(["evaluate", str(shot), str(tmp_path / "out_match"), "--json", str(report)]) == 0
+    assert set(json.loads(report.read_text())) == {"match", "truth"}  # not the folder "out_match"
+    # a colourer named like a baseline row keeps its folder beside it instead of being refused
+    assert main(["evaluate", str(shot), str(tmp_path / "out_flow"), "--baseline", "flow", "--json", str(report)]) == 0
+    scores = json.loads(report.read_text())
+    assert set(scores) == {"flow (out_flow)", "flow", "truth"}
+    assert scores["flow (out_flow)"]["flat_accuracy"] == pytest.approx(scores["flow"]["flat_accuracy"], abs=0.01)
+
+
+def test_frames_from_two_colourers_are_named_by_their_folder(tmp_path):
+    shot = box_shot(tmp_path / "shot", width=56, step=3)
+    out = tmp_path / "mixed"
+    assert main(["colorize", str(shot), "--out", str(out), "--method", "match"]) == 0
+    frame = sorted(out.glob("*.png"))[1]
+    write_image(frame, read_image(frame), made_by="nearest")  # the same pixels, said to come from another colourer
+    report = tmp_path / "s.json"
+    assert main(["evaluate", str(shot), str(out), "--json", str(report)]) == 0
+    assert set(json.loads(report.read_text())) == {"mixed", "truth"}

@@ -190,7 +190,7 @@ def write_colorized(shots: list, colorizer, out: Path, single: bool, layers: boo
             folder.mkdir(exist_ok=True)
             colours = colorize_shot(shot, colorizer, progress, lines=keep_lines)
             for name, colour in colours.items():
-                write_image(folder / f"{name}.png", colour)
+                write_image(folder / f"{name}.png", colour, made_by=colorizer.name)
                 written += 1
             if layers:
                 write_layers(folder, shot, colours, isinstance(colorizer, OnPalette))

@@ -94,6 +94,19 @@ def read_predictions(shot, folder: Path) -> dict[str, np.ndarray]:
     return colours
 
 
+def prediction_name(pred: Path, folders: list[Path], rows_taken) -> str:
+    """The table's row for PRED: the colourer `colorize` recorded in its frames when all of
+    them agree (with the folder beside it if a baseline row has that name), else the folder's name."""
+    from lineart_color.data.images import made_by
+    from lineart_color.data.shots import list_frames
+
+    makers = {made_by(path) for folder in folders for path in list_frames(folder).values()}
+    if len(makers) != 1 or None in makers:
+        return pred.name
+    maker = makers.pop()
+    return f"{maker} ({pred.name})" if maker in rows_taken else maker
+
+
 def read_truth_shots(path: Path) -> tuple[list, bool]:
     """Validated shots with truth/ and at least one keyframe; and whether SHOTS is a single shot."""
     from lineart_color.data.shots import LINE_DIR, TRUTH_DIR, list_dataset, read_shot
@@ -173,7 +186,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also score a baseline: nearest (copy the nearest keyframe), bucket (paint bucket), "
                              "flow (keyframe paints carried along optical flow: the strongest floor), or region-ceiling (the truth flattened to one paint per region: the best any "
                              "region-filling method can do); repeatable")
-    parser.add_argument("--name", default=None, help="the table's name for PRED (default: its folder name)")
+    parser.add_argument("--name", default=None, help="the table's name for PRED (default: the colourer colorize recorded in its frames, "
+                             "else its folder name)")
     add_max_pixels(parser)
     parser.add_argument("--json", default=None, metavar="FILE", help="also write the figures as JSON (- for stdout, which then holds the JSON alone; "
                              "the table goes to stderr)")
@@ -193,8 +207,9 @@ def run(args: argparse.Namespace) -> None:
         folder_of = (lambda shot: args.pred) if single else (lambda shot: args.pred / shot.path.name)
         for shot in shots:  # check every prediction file before scoring anything
             read_predictions(shot, folder_of(shot))
-        name = args.name or args.pred.name
-        if name in (*args.baseline, "truth"):
+        rows_taken = (*args.baseline, "truth")
+        name = args.name or prediction_name(args.pred, [folder_of(shot) for shot in shots], rows_taken)
+        if name in rows_taken:
             flag = "--name" if args.name else "PRED"
             raise UserError(f"{flag}: {name!r} is also the name of a row of the table; give another with --name")
         predictions[name] = lambda shot: read_predictions(shot, folder_of(shot))

@@ -6,11 +6,14 @@ import os
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from lineart_color.errors import UserError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+# The PNG text key under which `colorize` records the colourer that made a frame (evaluate reads it)
+MADE_BY_KEY = "lineart-color colourer"
 
 # Modes a frame may be stored in; anything else (CMYK, 32-bit int/float) is refused.
 _SUPPORTED_MODES = ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "I;16", "I;16B", "I;16L")
@@ -109,11 +112,25 @@ def write_rgba(path: str | os.PathLike, rgba: np.ndarray) -> None:
     Image.fromarray(rgba, "RGBA").save(path, format="PNG")
 
 
-def write_image(path: str | os.PathLike, array: np.ndarray) -> None:
-    """Write a float [0, 1] image ([H, W], [H, W, 1] or [H, W, 3]) as PNG."""
+def write_image(path: str | os.PathLike, array: np.ndarray, made_by: str | None = None) -> None:
+    """Write a float [0, 1] image ([H, W], [H, W, 1] or [H, W, 3]) as PNG; `made_by` (the
+    colourer's name) goes into a PNG text chunk, where `made_by()` finds it again."""
     array = np.asarray(array)
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] != 3):
         raise ValueError(f"expected [H, W], [H, W, 1] or [H, W, 3], got shape {array.shape}")
-    Image.fromarray(to_uint8(array)).save(path, format="PNG")
+    info = None
+    if made_by is not None:
+        info = PngImagePlugin.PngInfo()
+        info.add_text(MADE_BY_KEY, made_by)
+    Image.fromarray(to_uint8(array)).save(path, format="PNG", pnginfo=info)
+
+
+def made_by(path: str | os.PathLike) -> str | None:
+    """The colourer named in a frame written by `write_image(..., made_by=)`; None if it names none."""
+    try:
+        with Image.open(path) as image:
+            return getattr(image, "text", {}).get(MADE_BY_KEY)
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError):
+        return None

@@ -38,6 +38,17 @@ def map_query_chunks(fn, query, chunk_size: int, dtype="float32"):
     return result[:, :length]
 
 
+def spelled_softmax(scores):
+    """Softmax over the last axis written out (exp / sum), for the rematerialised path.
+
+    The same values as ops.softmax. TF's graph optimiser cannot cost a fused Softmax whose
+    rank is unknown, which it is inside a recomputed gradient, and logs a C++ error line on
+    every training run that no log level silences; the spelled-out ops it costs quietly.
+    """
+    exp = ops.exp(scores - ops.max(scores, axis=-1, keepdims=True))
+    return exp / ops.sum(exp, axis=-1, keepdims=True)
+
+
 def chunked_attention(query, keys, values, chunk_size: int = 4096, scale: float | None = None,
                       recompute: bool = False):
     """softmax(scale * query keys^T) values, computed `chunk_size` queries at a time.
@@ -56,7 +67,7 @@ def chunked_attention(query, keys, values, chunk_size: int = 4096, scale: float 
     def attend(query_chunk, keys_t, values_):
         # matmul rather than einsum: the same maths, and TF.js runs it fast on every backend.
         scores = ops.matmul(ops.cast(query_chunk, "float32"), keys_t) * scale
-        weights = ops.softmax(scores, axis=-1)
+        weights = spelled_softmax(scores) if recompute else ops.softmax(scores, axis=-1)
         out = ops.matmul(weights, values_)
         return ops.concatenate([out, ops.max(weights, axis=-1, keepdims=True)], axis=-1)
 

@@ -96,3 +96,32 @@ def test_recomputing_the_chunks_in_the_backward_pass_gives_the_same_gradients():
     assert all(float(tf.reduce_max(tf.abs(g))) > 0 for g in plain[1:])
     for a, b in zip(plain, recomputed):
         np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-5, atol=1e-6)
+
+
+RECOMPUTED_STEP = """
+import numpy as np, tensorflow as tf
+from lineart_color.layers import chunked_attention
+rng = np.random.default_rng(7)
+query, keys, values = (tf.constant(rng.normal(size=shape).astype(np.float32)) for shape in ((1, 9, 4), (1, 12, 4), (1, 12, 3)))
+
+@tf.function
+def step():
+    with tf.GradientTape() as tape:
+        tape.watch([query, keys, values])
+        out, _ = chunked_attention(query, keys, values, chunk_size=4, recompute=True)
+        loss = tf.reduce_sum(out * out)
+    return tape.gradient(loss, [query, keys, values])
+
+print([float(tf.reduce_sum(g)) for g in step()])
+"""
+
+
+def test_a_recomputed_training_step_logs_no_cost_estimator_error():
+    # Seen on every `train`: TF's optimiser logged "Error in PredictCost() for the op: Softmax"
+    # from C++, past TF_CPP_MIN_LOG_LEVEL, for the rematerialised attention's gradient.
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", RECOMPUTED_STEP], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "PredictCost" not in result.stderr
