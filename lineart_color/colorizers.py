@@ -238,6 +238,14 @@ def pad_to_multiple(image: np.ndarray, multiple: int = MULTIPLE, pad_value: floa
     return np.pad(image, pad, constant_values=pad_value)
 
 
+def compiled(serving_fn, jit: bool = False):
+    """The serving function as a tf.function, traced once for any frame size (eager Keras calls are
+    several times slower on CPU); with `jit`, compiled by XLA as well, once per concrete size."""
+    import tensorflow as tf
+
+    return tf.function(serving_fn, reduce_retracing=True, jit_compile=jit)
+
+
 def frames_per_call(batch_size: int, height: int, width: int) -> int:
     """batch_size, lowered for large frames so a network call holds at most about BATCH_PIXELS
     pixels (one frame at least): the networks' memory grows with pixels, the colour network's
@@ -291,9 +299,7 @@ class NetworkColorizer:
     keyframes_needed = 1
 
     def __init__(self, color_network, temporal_network=None, batch_size: int = 4, name: str | None = None,
-                 priors: bool = False, lines: bool = True):
-        import tensorflow as tf
-
+                 priors: bool = False, lines: bool = True, jit: bool = False):
         from lineart_color.serving_graph import OUTPUT_NAME, carries_line_colour, make_colorize_fn
 
         if batch_size < 1:
@@ -303,8 +309,7 @@ class NetworkColorizer:
         self.name = name or ("ctn+tcn" if temporal_network is not None else "ctn")
         self.lays_lines, self.carries_line_colour = lines, carries_line_colour(color_network)
         colorize = make_colorize_fn(color_network, temporal_network, lines)
-        # Compiled once per input shape; eager Keras calls are several times slower on CPU.
-        self._colorize = tf.function(lambda *inputs: colorize(*inputs)[OUTPUT_NAME], reduce_retracing=True)
+        self._colorize = compiled(lambda *inputs: colorize(*inputs)[OUTPUT_NAME], jit)
 
     def colour_batch(self, inputs: Sequence[np.ndarray]) -> np.ndarray:
         """[B, H, W, 3] from padded [line, ref_color, ref_line(, priors)] batches (stack_inputs)."""
@@ -323,16 +328,14 @@ class ReferenceFreeColorizer:
     keyframes_needed = 0
     carries_line_colour = False
 
-    def __init__(self, network, batch_size: int = 4, name: str = "sa-unet", lines: bool = True):
-        import tensorflow as tf
-
+    def __init__(self, network, batch_size: int = 4, name: str = "sa-unet", lines: bool = True, jit: bool = False):
         from lineart_color.serving_graph import OUTPUT_NAME, make_colorize_fn
 
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.batch_size, self.name, self.lays_lines = batch_size, name, lines
         colorize = make_colorize_fn(network, lines=lines)
-        self._colorize = tf.function(lambda line: colorize(line)[OUTPUT_NAME], reduce_retracing=True)
+        self._colorize = compiled(lambda line: colorize(line)[OUTPUT_NAME], jit)
 
     def colour_frames(self, shot: Shot, names: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
         lines = lambda batch: np.stack([pad_to_multiple(shot.line(name)[..., None]) for name in batch])

@@ -230,6 +230,9 @@ def test_flag_mistakes(tmp_path, capsys):
         main(["colorize", str(shot), "--out", str(tmp_path / "o"), "--method", "magic"])
     assert main(["colorize", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]) == 2
     assert "nowhere: no such dataset folder" in capsys.readouterr().err
+    assert main(["colorize", str(shot), "--out", str(tmp_path / "o"), "--method", "match", "--jit"]) == 2
+    assert "--jit: --method match uses no network to compile" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
 
 
 def test_snap_keeps_exact_paints_and_excludes_flat(tmp_path, capsys):
@@ -267,10 +270,10 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatc
     shot = box_shot(tmp_path / "shot")
     written = []
 
-    def fill_up(path, array):
+    def fill_up(path, array, made_by=None):
         if written:
             raise OSError(errno.ENOSPC, "No space left on device")
-        write_image(path, array)
+        write_image(path, array, made_by)
         written.append(path)
 
     monkeypatch.setattr(images_module, "write_image", fill_up)  # colorize imports it when it runs
@@ -347,3 +350,17 @@ def test_the_bundled_chooser_is_given_match_s_region_warps():
 
     colourer = make_colorizer("corr")
     assert colourer.region_priors and colourer.priors
+
+
+def test_xla_compiled_colouring_gives_the_same_frames(tmp_path):
+    """--jit compiles the serving graph with XLA (as on a GPU); on this CPU it must colour as without."""
+    from lineart_color.commands.colorize import make_colorizer
+
+    assert make_colorizer("corr", jit=True)._colorize._jit_compile  # tf.function's own record of jit_compile
+    shot = box_shot(tmp_path / "shot", width=56, step=3)
+    for flags, out in (([], "plain"), (["--jit"], "xla")):
+        assert main(["colorize", str(shot), "--out", str(tmp_path / out), "--method", "corr", *flags]) == 0
+    for frame in sorted((tmp_path / "plain").glob("*.png")):
+        plain, xla = read_image(frame), read_image(tmp_path / "xla" / frame.name)
+        same = np.abs(plain - xla).max(axis=-1) <= 1 / 255
+        assert same.mean() >= 0.999, (frame.name, same.mean())  # hard choices: a tie may fall the other way

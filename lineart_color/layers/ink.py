@@ -27,22 +27,21 @@ INK_STEPS = 2
 _NEIGHBOURS = ((-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1))
 
 
-def _shift(image, dy: int, dx: int):
-    """image[y + dy, x + dx] with zeros outside."""
-    shape = ops.shape(image)
-    padded = ops.pad(image, [[0, 0], [1, 1], [1, 1], [0, 0]])
-    return ops.slice(padded, [0, 1 + dy, 1 + dx, 0], [shape[0], shape[1], shape[2], image.shape[-1]])
-
-
 def spread(colour, known, steps: int):
     """(colour, known) after `steps` rounds in which every unknown pixel takes the colour of a known
     neighbour (the first in a fixed order), so colours grow into the unknown without mixing.
     known is [N, H, W, 1] float 0/1."""
+    border = [[0, 0], [1, 1], [1, 1], [0, 0]]
     for _ in range(steps):
+        # one padded copy of each a round; every neighbour is a window of it
+        shape = ops.shape(colour)
+        padded_colour, padded_known = ops.pad(colour, border), ops.pad(known, border)
+        window = lambda padded, dy, dx: ops.slice(padded, [0, 1 + dy, 1 + dx, 0],
+                                                  [shape[0], shape[1], shape[2], padded.shape[-1]])
         new_colour, new_known = colour, known
         for dy, dx in _NEIGHBOURS:
-            take = (1.0 - new_known) * _shift(known, dy, dx)  # unknown here, known there
-            new_colour = new_colour * (1.0 - take) + _shift(colour, dy, dx) * take
+            take = (1.0 - new_known) * window(padded_known, dy, dx)  # unknown here, known there
+            new_colour = ops.where(take > 0.5, window(padded_colour, dy, dx), new_colour)
             new_known = new_known + take
         colour, known = new_colour, new_known
     return colour, known

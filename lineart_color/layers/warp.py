@@ -23,10 +23,11 @@ def _gather_pixels(image, xs, ys):
     """image [N, H, W, C] at integer coordinates xs, ys [N, H', W'] (already in range) -> [N, H', W', C]."""
     shape = ops.shape(image)
     batch, height, width = shape[0], shape[1], shape[2]
-    flat = ops.reshape(image, (-1, image.shape[-1]))
+    channels = image.shape[-1] if image.shape[-1] is not None else shape[3]  # known while tracing, or not (candidates)
+    flat = ops.reshape(image, (-1, channels))
     index = ops.reshape(ops.arange(batch) * height * width, (-1, 1, 1)) + ys * width + xs
     picked = ops.take(flat, ops.reshape(index, (-1,)), axis=0)
-    return ops.reshape(picked, (batch, ops.shape(xs)[1], ops.shape(xs)[2], image.shape[-1]))
+    return ops.reshape(picked, (batch, ops.shape(xs)[1], ops.shape(xs)[2], channels))
 
 
 def _coordinates(image, flow):
@@ -59,6 +60,20 @@ def sample_bilinear(image, flow):
     top = _gather_pixels(image32, x0, y0) * (1.0 - wx) + _gather_pixels(image32, x1, y0) * wx
     bottom = _gather_pixels(image32, x0, y1) * (1.0 - wx) + _gather_pixels(image32, x1, y1) * wx
     return ops.cast(top * (1.0 - wy) + bottom * wy, image.dtype)
+
+
+def resample(image, height, width, bilinear: bool = False):
+    """image [N, H, W, C] resized to [N, height, width, C], with half-pixel centres and clamped
+    edges, by the same gathers as the warps (so it runs where sizes are known only at run time,
+    and in TF.js). Nearest keeps every value an input pixel; to the image's own size both give
+    the image back exactly."""
+    shape = ops.shape(image)
+    grid = pixel_grid(height, width)
+    scale = ops.stack([ops.cast(shape[2], "float32") / ops.cast(width, "float32"),
+                       ops.cast(shape[1], "float32") / ops.cast(height, "float32")])
+    flow = (grid + 0.5) * scale - 0.5 - grid  # read output pixel p at its centre's place in the image
+    flow = ops.broadcast_to(flow[None], (shape[0], height, width, 2))
+    return (sample_bilinear if bilinear else sample_nearest)(image, flow)
 
 
 def upsample_bilinear_2x(x):

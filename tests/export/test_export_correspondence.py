@@ -19,7 +19,8 @@ RUNNER = EXPORT_ROOT / "tools" / "colorize_node.mjs"
 def corr(tmp_path_factory):
     folder = tmp_path_factory.mktemp("corr")
     keras.utils.set_random_seed(2)
-    network = CorrespondenceNetwork.from_preset("tiny").ensure_built()
+    # a working size below most cases' frames, so the exports also choose small and copy at full size
+    network = CorrespondenceNetwork.from_preset("tiny", work_pixels=24 * 32).ensure_built()
     network.save(folder / "corr.keras")
     export(folder / "corr.keras", folder / "bundle", size=None)
     return network, folder / "bundle"

@@ -225,3 +225,40 @@ def test_the_choice_weighs_all_candidates_together(chooser_only):
     after = np.asarray(network({**inputs, "priors": changed})["choice"])
     logit = lambda p: np.log(p[..., 0] / p[..., 1])  # the first two candidates' relative trust
     assert np.abs(logit(after) - logit(before)).max() > 1e-3
+
+
+@pytest.mark.parametrize("height, width, expected", [(256, 256, (256, 256)), (512, 512, (512, 512)),
+                                                     (1088, 1920, (392, 688)), (8, 8, (8, 8)),
+                                                     (4096, 4096, (512, 512))])
+def test_the_choice_s_working_size_is_the_frame_s_own_up_to_a_quarter_megapixel(height, width, expected):
+    from lineart_color.models.correspondence import working_size
+
+    found = tuple(int(n) for n in working_size(height, width))
+    assert found == expected and found[0] % 8 == 0 and found[1] % 8 == 0
+
+
+def test_a_frame_above_the_working_size_is_chosen_small_and_copied_at_full_size():
+    # two prior warps to one keyframe: the first cheap on the left half, the second on the right
+    height, width = 48, 64
+    rng = np.random.default_rng(3)
+    inputs = {"line": np.ones((1, height, width, 1), np.float32),
+              "ref_line": np.ones((1, 1, height, width, 1), np.float32),
+              "ref_color": rng.integers(0, 4, (1, 1, height, width, 3)).astype(np.float32) / 3.0}
+    priors = np.zeros((1, 1, 2, height, width, 3), np.float32)
+    priors[0, 0, 0, ..., 0], priors[0, 0, 1, ..., 0] = 2.0, -3.0  # shifts of 2 px and -3 px: different pixels
+    left = np.arange(width) < width // 2
+    priors[0, 0, 0, :, ~left, 2], priors[0, 0, 1, :, left, 2] = 0.5, 0.5
+    full = CorrespondenceNetwork.from_preset("choice-tiny").ensure_built()
+    small = CorrespondenceNetwork.from_preset("choice-tiny", work_pixels=24 * 32)
+    small.ensure_built().set_weights(full.get_weights())
+    at_full, at_work = full({**inputs, "priors": priors}), small({**inputs, "priors": priors})
+    assert at_work["color"].shape == (1, height, width, 3) and at_work["choice"].shape == (1, height, width, 2)
+    picked = lambda out: np.asarray(out["choice"])[0].argmax(-1)
+    assert (picked(at_full) == np.where(left, 0, 1)).all()  # the cheaper warp on each side
+    agree = picked(at_work) == picked(at_full)
+    assert agree[:, np.abs(np.arange(width) - width // 2) > 2].all()  # the same choice away from the seam
+    # every pixel is a keyframe pixel carried at full size: the copied paint is not resampled
+    drawn = np.asarray(at_full["drawn"])[0]  # [C, H, W, 3]
+    expected = np.where(picked(at_work)[..., None] == 0, drawn[0], drawn[1])
+    np.testing.assert_array_equal(np.asarray(at_work["color"])[0], expected)
+    assert small.get_config()["work_pixels"] == 24 * 32
