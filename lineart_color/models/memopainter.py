@@ -60,6 +60,28 @@ PRESETS = {
 }
 
 
+def _triangle_weights(length, cells: int):
+    """[cells, length]: how much input position i counts in output cell j when `length` positions
+    are resized to `cells` by antialiased bilinear (a triangle a cell wide, or a pixel wide when
+    growing), each cell's weights summing to 1."""
+    scale = ops.cast(cells, "float32") / ops.cast(length, "float32")
+    reach = ops.maximum(1.0 / scale, 1.0)  # the triangle's half-width, in input positions
+    centres = (ops.cast(ops.arange(cells), "float32")[:, None] + 0.5) / scale  # each cell's centre, input coordinates
+    positions = ops.cast(ops.arange(length), "float32")[None, :] + 0.5
+    weights = ops.maximum(0.0, 1.0 - ops.abs(positions - centres) / reach)
+    return weights / ops.sum(weights, axis=1, keepdims=True)
+
+
+def pool_to_grid(features, cells: int):
+    """[B, H, W, C] -> [B, cells, cells, C]: tf.image.resize(bilinear, antialias=True), an average
+    over each cell, written as two small matrix products. TF's antialiased resize has no XLA
+    kernel (ScaleAndTranslate), so a step that used it could not compile for a TPU."""
+    shape = ops.shape(features)
+    rows, columns = _triangle_weights(shape[1], cells), _triangle_weights(shape[2], cells)
+    pooled = ops.einsum("jh,bhwc->bjwc", rows, features)
+    return ops.einsum("kw,bjwc->bjkc", columns, pooled)
+
+
 @keras.saving.register_keras_serializable(package="lineart_color")
 class MemoPainter(SizeFreeWeights, keras.Model):
     takes_distance_fields = False
@@ -108,10 +130,7 @@ class MemoPainter(SizeFreeWeights, keras.Model):
         to a KEY_GRID x KEY_GRID grid: the encoder's instance norm leaves every channel's mean
         over the frame at about zero, so only a spatial layout tells drawings apart."""
         features = self.query_encoder(to_signed(line), training=training)[-1]
-        # antialiased bilinear: an average over each cell (area resizing has no gradient); in
-        # float32, whose gradient TF has under mixed precision too
-        grid = ops.image.resize(ops.cast(features, "float32"), (KEY_GRID, KEY_GRID), interpolation="bilinear",
-                                antialias=True)
+        grid = pool_to_grid(ops.cast(features, "float32"), KEY_GRID)  # float32: its gradient under mixed precision too
         flat = ops.reshape(grid, (ops.shape(grid)[0], KEY_GRID * KEY_GRID * grid.shape[-1]))
         return unit(self.key_norm(self.to_key(flat), training=training))
 

@@ -89,3 +89,26 @@ def test_a_file_that_is_no_memory_is_refused(tmp_path):
     (tmp_path / "text.memory").write_text("hello")
     with pytest.raises(UserError, match="not an .npz archive"):
         load_memory(tmp_path / "text.memory", network)
+
+
+def test_a_step_compiles_with_xla(tmp_path):
+    """`train --jit` (and a TPU) needs every op of the step in XLA: the query's pooling to its key
+    grid once used TF's antialiased resize, which has no XLA kernel."""
+    config = PRESETS["memo-tiny"]()
+    config.run.jit = True
+    trainer = GANTrainer(config.validate(), MemoTask(config), tmp_path, strategy="default")
+    batch = next(iter(trainer._dataset(start=0)))
+    values = trainer.train_step(batch)
+    assert all(np.isfinite(float(value)) for value in values.values())
+
+
+def test_the_key_grid_pooling_is_tf_s_antialiased_resize():
+    import tensorflow as tf
+
+    from lineart_color.models.memopainter import pool_to_grid
+
+    rng = np.random.default_rng(0)
+    for height, width in ((4, 4), (3, 5), (13, 32), (1, 7)):  # shrinking, growing, both at once
+        features = rng.normal(size=(2, height, width, 5)).astype(np.float32)
+        expected = tf.image.resize(features, (4, 4), "bilinear", antialias=True).numpy()
+        np.testing.assert_allclose(np.asarray(pool_to_grid(features, 4)), expected, atol=1e-6)
