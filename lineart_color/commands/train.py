@@ -48,7 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--vgg-weights", default=None, metavar="FILE",
                         help="local VGG19 ImageNet weights; enables the perceptual and style losses")
     parser.add_argument("--seed", type=seed_number, default=None)
-    parser.add_argument("--strategy", choices=STRATEGIES, default="auto")
+    parser.add_argument("--strategy", choices=STRATEGIES, default="auto",
+                        help="auto (a TPU if present, else TF_CONFIG's workers, else several GPUs mirrored, else one "
+                             "device), default (one device), mirrored (every local device), tpu (Colab's or Cloud "
+                             "TPU's; refused where there is none)")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
                         help="override any config field, e.g. --set loss.l1_weight=20 (repeatable)")
 

@@ -17,7 +17,7 @@ from lineart_color.errors import UserError
 
 MODELS = ("ctn", "tcn", "corr", "lcmftn", "memo", "sa-unet", "cyclegan")
 PRECISIONS = ("float32", "bfloat16", "float16")
-STRATEGIES = ("auto", "default", "mirrored")
+STRATEGIES = ("auto", "default", "mirrored", "tpu")
 # Caps that keep a typo from building a batch for minutes and then running out of memory:
 # a side as data's and export's, and 64 frames of 1024 x 1024 (far beyond what fits here).
 MAX_SIDE = 4096

@@ -6,19 +6,35 @@ import os
 
 import tensorflow as tf
 
+from lineart_color.errors import UserError
 from lineart_color.training.config import STRATEGIES
 
 
-def _tpu_strategy():
-    """A TPUStrategy when this looks like a TPU host (Colab or Cloud TPU), else None."""
-    if not (os.environ.get("TPU_NAME") or os.environ.get("COLAB_TPU_ADDR") or os.path.exists("/dev/accel0")):
+def tpu_signs() -> list[str]:
+    """What says this is a TPU host (Colab's or Cloud TPU's): its environment variables and a TPU
+    VM's accelerator device. Read before any resolver is made: on a machine that is not a cloud
+    VM, TPUClusterResolver() may probe a cloud metadata address."""
+    signs = [name for name in ("TPU_NAME", "COLAB_TPU_ADDR") if os.environ.get(name)]
+    return signs + (["/dev/accel0"] if os.path.exists("/dev/accel0") else [])
+
+
+def _tpu_strategy(required: bool = False):
+    """A TPUStrategy on a TPU host, else None; with `required`, UserError instead of None."""
+    if not tpu_signs():
+        if required:
+            raise UserError("--strategy tpu: no TPU here (neither TPU_NAME nor COLAB_TPU_ADDR is set, "
+                            "and there is no /dev/accel0)")
         return None
     try:
         resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
         tf.config.experimental_connect_to_cluster(resolver)
         tf.tpu.experimental.initialize_tpu_system(resolver)
         return tf.distribute.TPUStrategy(resolver)
-    except (ValueError, RuntimeError, tf.errors.OpError):
+    except (ValueError, RuntimeError, tf.errors.OpError) as error:
+        if required:
+            first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            raise UserError(f"--strategy tpu: this looks like a TPU host ({', '.join(tpu_signs())}) "
+                            f"but its TPU could not be reached: {first_line}") from None
         return None
 
 
@@ -26,12 +42,15 @@ def choose_strategy(kind: str = "auto") -> tf.distribute.Strategy:
     """auto: TPU if present, multi-worker via TF_CONFIG, several GPUs -> Mirrored, else default.
 
     "mirrored" forces MirroredStrategy over every visible device of the best kind (several
-    logical CPUs in tests); "default" forces the single-device default strategy.
+    logical CPUs in tests); "default" forces the single-device default strategy; "tpu" forces
+    TPUStrategy and is refused (UserError) where there is no TPU.
     """
     if kind not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}, got {kind!r}")
     if kind == "default":
         return tf.distribute.get_strategy()
+    if kind == "tpu":
+        return _tpu_strategy(required=True)
     if kind == "mirrored":
         devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
         return tf.distribute.MirroredStrategy([device.name for device in devices])

@@ -110,3 +110,30 @@ def test_a_run_dir_that_is_a_file_is_refused(tmp_path):
     with pytest.raises(UserError, match=re.escape("notes.txt is a file, not a folder")):
         resolve_config(_args("--run-dir", str(tmp_path / "notes.txt" / "run")))
     assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_a_tpu_strategy_where_there_is_none_is_one_line_and_writes_nothing(tmp_path, make_shot, capsys, monkeypatch):
+    """Decided from the environment alone: no resolver is made, so nothing probes a cloud address."""
+    import tensorflow as tf
+
+    from lineart_color.cli import main
+    from lineart_color.training import strategy
+
+    for name in ("TPU_NAME", "COLAB_TPU_ADDR"):
+        monkeypatch.delenv(name, raising=False)
+    exists = strategy.os.path.exists
+    monkeypatch.setattr(strategy.os.path, "exists", lambda path: path != "/dev/accel0" and exists(path))
+    assert strategy.tpu_signs() == []
+
+    def no_resolver(*args, **kwargs):
+        raise AssertionError("a TPU resolver was made on a machine with no sign of a TPU")
+
+    monkeypatch.setattr(tf.distribute.cluster_resolver, "TPUClusterResolver", no_resolver)
+    make_shot(frames=4)
+    run_dir = tmp_path / "run"
+    assert main(["train", "--run-dir", str(run_dir), "--preset", "ctn-tiny", "--data", str(tmp_path),
+                 "--strategy", "tpu", "--steps", "1"]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert error[-1].startswith("lineart-color: error: --strategy tpu: no TPU here")
+    assert not run_dir.exists()
+    assert strategy.choose_strategy("auto").num_replicas_in_sync == 1  # auto falls through to this CPU
