@@ -11,6 +11,7 @@ RUN_DIR/
     config.json        the resolved config (a resumed run reads it back)
     checkpoints/       tf.train.CheckpointManager: both networks, both optimizers, the step
     history.jsonl      logged losses, trimmed to the checkpoint on resume
+    sessions.jsonl     a line a start or resume: its step, strategy, replicas, XLA and precision
     tensorboard/       scalars and sample grids (line | references | output | truth)
     losses.png         loss curves, written when the run stops
     generator.keras    the generator, written when the run stops
@@ -87,7 +88,7 @@ class GANTrainer:
         # off costs nothing and keeps the log clean.
         tf.config.optimizer.set_experimental_options({"remapping": False})
         keras.utils.set_random_seed(config.data.seed)  # same initial weights in every process and strategy
-        self.strategy = choose_strategy(strategy)
+        self.requested_strategy, self.strategy = strategy, choose_strategy(strategy)
         worker, self.is_chief = worker_role(self.strategy)
         # Where this worker writes: the run directory, or a private folder for a non-chief worker.
         self.output_dir = self.run_dir if self.is_chief else Path(tempfile.mkdtemp(prefix=f"lineart-color-{worker}-"))
@@ -163,6 +164,20 @@ class GANTrainer:
         step = int(self.step.numpy())
         self.history.truncate_after(step)
         return step
+
+    def _record_session(self, start: int) -> None:
+        """One line of sessions.jsonl a start or resume: the step, the strategy asked for and the one
+        used, and its replicas (a run may move between a CPU, GPUs and a TPU)."""
+        import json
+
+        line = {"step": start, "requested": self.requested_strategy, "strategy": type(self.strategy).__name__,
+                "replicas": int(self.strategy.num_replicas_in_sync), "jit": bool(self.config.run.jit),
+                "mixed_precision": self.config.run.mixed_precision}
+        try:
+            with open(self.output_dir / "sessions.jsonl", "a") as sessions:
+                sessions.write(json.dumps(line) + "\n")
+        except OSError as error:
+            raise UserError(f"{self.output_dir / 'sessions.jsonl'}: cannot write it ({error.strerror})") from None
 
     def _saved_checkpoints(self) -> list[Path]:
         """The run's checkpoint prefixes (ckpt-N), newest first, found by their files, not by the
@@ -272,6 +287,7 @@ class GANTrainer:
             return start
         if start:
             print(f"resuming {self.run_dir} from step {start}")
+        self._record_session(start)
         batches = self.distributed_batches(start_step=start)
         writer = tf.summary.create_file_writer(str(self.output_dir / "tensorboard"))
         step, timer = start, time.monotonic()

@@ -38,6 +38,14 @@ def _tpu_strategy(required: bool = False):
         return None
 
 
+def accelerator() -> str:
+    """"tpu", "gpu" or "cpu": what this machine trains on, as `--strategy auto` would find it
+    (from the environment for a TPU, so nothing is probed)."""
+    if tpu_signs():
+        return "tpu"
+    return "gpu" if tf.config.list_physical_devices("GPU") else "cpu"
+
+
 def choose_strategy(kind: str = "auto") -> tf.distribute.Strategy:
     """auto: TPU if present, multi-worker via TF_CONFIG, several GPUs -> Mirrored, else default.
 

@@ -137,3 +137,21 @@ def test_a_tpu_strategy_where_there_is_none_is_one_line_and_writes_nothing(tmp_p
     assert error[-1].startswith("lineart-color: error: --strategy tpu: no TPU here")
     assert not run_dir.exists()
     assert strategy.choose_strategy("auto").num_replicas_in_sync == 1  # auto falls through to this CPU
+    assert strategy.accelerator() == "cpu"  # what the training notebook asks
+    monkeypatch.setenv("COLAB_TPU_ADDR", "10.0.0.2:8470")
+    assert strategy.accelerator() == "tpu"  # from the environment alone: no resolver is made
+
+
+def test_every_start_and_resume_records_its_strategy_and_replicas(tmp_path, make_shot):
+    import json
+
+    from lineart_color.cli import main
+
+    make_shot(frames=4)
+    run_dir = tmp_path / "run"
+    common = ["train", "--run-dir", str(run_dir), "--size", "32", "--batch-size", "2"]
+    assert main([*common, "--preset", "ctn-tiny", "--data", str(tmp_path), "--steps", "1"]) == 0
+    assert main([*common, "--steps", "2", "--strategy", "default"]) == 0
+    sessions = [json.loads(line) for line in (run_dir / "sessions.jsonl").read_text().splitlines()]
+    assert [(s["step"], s["requested"], s["replicas"]) for s in sessions] == [(0, "auto", 1), (1, "default", 1)]
+    assert sessions[0]["strategy"].endswith("Strategy") and sessions[0]["mixed_precision"] == "float32"
