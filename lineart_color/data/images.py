@@ -130,7 +130,7 @@ def write_image(path: str | os.PathLike, array: np.ndarray, made_by: str | None 
 def made_by(path: str | os.PathLike) -> str | None:
     """The colourer named in a frame written by `write_image(..., made_by=)`; None if it names none."""
     try:
-        with Image.open(path) as image:
-            return getattr(image, "text", {}).get(MADE_BY_KEY)
+        with Image.open(path) as image:  # write_image puts the chunk before the pixels: the header has it
+            return image.info.get(MADE_BY_KEY)
     except (OSError, UnidentifiedImageError, SyntaxError, ValueError):
         return None

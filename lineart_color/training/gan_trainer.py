@@ -168,14 +168,11 @@ class GANTrainer:
     def _record_session(self, start: int) -> None:
         """One line of sessions.jsonl a start or resume: the step, the strategy asked for and the one
         used, and its replicas (a run may move between a CPU, GPUs and a TPU)."""
-        import json
-
         line = {"step": start, "requested": self.requested_strategy, "strategy": type(self.strategy).__name__,
                 "replicas": int(self.strategy.num_replicas_in_sync), "jit": bool(self.config.run.jit),
                 "mixed_precision": self.config.run.mixed_precision}
         try:
-            with open(self.output_dir / "sessions.jsonl", "a") as sessions:
-                sessions.write(json.dumps(line) + "\n")
+            summaries.append_json_line(self.output_dir / "sessions.jsonl", line)
         except OSError as error:
             raise UserError(f"{self.output_dir / 'sessions.jsonl'}: cannot write it ({error.strerror})") from None
 

@@ -12,6 +12,12 @@ import numpy as np
 import tensorflow as tf
 
 
+def append_json_line(path: Path, record: dict) -> None:
+    """Add one JSON object as a line at the end of a JSON-lines file (strict JSON: no NaN)."""
+    with Path(path).open("a") as file:
+        file.write(json.dumps(record, allow_nan=False) + "\n")
+
+
 class LossHistory:
     """RUN/history.jsonl: one {"step": ..., name: value, ...} per logged step."""
 
@@ -26,8 +32,7 @@ class LossHistory:
     def append(self, step: int, values: dict[str, float]) -> None:
         # JSON has no NaN or infinity: a non-finite value is written as null, so every line stays JSON
         finite = {name: value if math.isfinite(value) else None for name, value in values.items()}
-        with self.path.open("a") as file:
-            file.write(json.dumps({"step": step, **finite}, allow_nan=False) + "\n")
+        append_json_line(self.path, {"step": step, **finite})
 
     def read(self) -> list[dict]:
         if not self.path.exists():
